@@ -1,0 +1,168 @@
+"""Value intervals: what range of true values a written, hedged, rounded number allows.
+
+A mention says ``over 5.1 million`` or ``around 2,243`` or ``510 Ten thousand``; to decide whether two
+mentions can state the same fact, each becomes a closed interval of :class:`~decimal.Decimal` bounds
+(``Decimal('Infinity')`` for an open side) and two mentions are *compatible* when their intervals
+overlap (touching counts). Nothing here knows about entities or years: that is the consolidate stage.
+
+Rounding (implied precision): a written number is only as precise as its last written digit, scaled
+by its scale word. ``5.1 million`` has a last digit worth 0.1 million, so it stands for
+[5.05M, 5.15M]; ``510 Ten thousand`` is worth 10,000 per digit: [5.095M, 5.105M]; ``11,230`` and
+``Twelve`` are exact to +-0.5; ``4.13%`` is +-0.005. The digits are read from the quote; when the
+quote has no digits (word numbers) or its digits do not relate to the value by a power of ten, an
+integral value is taken as exact to +-0.5 and a fractional one to half its last decimal place.
+Trailing zeros of an integer are read as significant (``2,700`` is +-0.5, not +-50): a hedge word, not
+a round number, is what widens an interval, so round figures from different sources still conflict.
+
+Qualifiers (h = half the implied precision, v = value, |v| its magnitude):
+
+====== ===================================================== =====================================
+``=``  [v - h - exact*|v|, v + h + exact*|v|]                 ``exact`` defaults to 0
+``~``  [v - h - about*|v|, v + h + about*|v|]                 ``about`` defaults to 0.05
+``~<`` [v - h - nearly*|v|, v + h]                            ``nearly`` defaults to 0.10
+``>``  [v, +inf)  (``>=`` the same)                           ``over 5.1 million`` is [5.1M, inf)
+``<``  (-inf, v]  (``<=`` the same)
+====== ===================================================== =====================================
+
+``open_bound_ratio`` (default ``None``: unbounded) caps the open side of ``>``/``<`` at ``v*ratio`` and
+``v/ratio`` for a positive v, for corpora where "more than 10" must not absorb "500".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+__all__ = [
+    "INF",
+    "Interval",
+    "Tolerances",
+    "compatible",
+    "mention_interval",
+    "stab_clusters",
+    "value_interval",
+    "written_precision",
+]
+
+INF = Decimal("Infinity")
+_ZERO = Decimal(0)
+_HALF = Decimal("0.5")
+
+# A written number: digits with optional thousands commas and a decimal part (``2,243``, ``CNY4.99``).
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A closed interval; ``-INF``/``INF`` for an open side."""
+
+    low: Decimal
+    high: Decimal
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.low <= other.high and other.low <= self.high
+
+    def intersect(self, other: Interval) -> Interval | None:
+        low, high = max(self.low, other.low), min(self.high, other.high)
+        return Interval(low, high) if low <= high else None
+
+    @property
+    def width(self) -> Decimal:
+        return self.high - self.low
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerances:
+    """Relative tolerances per hedge; the consolidate stage fills them from params.yaml."""
+
+    about: Decimal = Decimal("0.05")
+    nearly: Decimal = Decimal("0.10")
+    exact: Decimal = Decimal("0")
+    open_bound_ratio: Decimal | None = None
+
+
+def _is_power_of_ten(ratio: Decimal) -> bool:
+    if ratio <= 0:
+        return False
+    digits = ratio.normalize().as_tuple().digits
+    return digits == (1,)
+
+
+def written_precision(quote: str, value: Decimal) -> Decimal:
+    """Place value of the last written digit, in the units of ``value`` (``5.1 million`` -> 100000)."""
+    magnitude = abs(value)
+    for match in _NUMBER.finditer(quote):
+        text = match.group().replace(",", "")
+        written = Decimal(text)
+        if written == 0:
+            continue
+        ratio = magnitude / written
+        if not _is_power_of_ten(ratio):
+            continue
+        decimals = len(text.split(".", 1)[1]) if "." in text else 0
+        return ratio.scaleb(-decimals)
+    if magnitude == magnitude.to_integral_value():
+        return Decimal(1)
+    exponent = magnitude.normalize().as_tuple().exponent
+    return Decimal(1).scaleb(int(exponent))
+
+
+def value_interval(value: Decimal, qualifier: str, precision: Decimal, tol: Tolerances) -> Interval:
+    """The interval of true values that ``qualifier value`` (written with ``precision``) allows."""
+    half = precision * _HALF
+    size = abs(value)
+    ratio = tol.open_bound_ratio
+    if qualifier == "=":
+        return Interval(value - half - tol.exact * size, value + half + tol.exact * size)
+    if qualifier == "~":
+        return Interval(value - half - tol.about * size, value + half + tol.about * size)
+    if qualifier == "~<":
+        return Interval(value - half - tol.nearly * size, value + half)
+    if qualifier in (">", ">="):
+        high = value * ratio if ratio is not None and value > 0 else INF
+        return Interval(value, high)
+    if qualifier in ("<", "<="):
+        low = value / ratio if ratio is not None and value > 0 else -INF
+        return Interval(low, value)
+    raise ValueError(f"unknown qualifier {qualifier!r}")
+
+
+def mention_interval(quote: str, value: Decimal, qualifier: str, tol: Tolerances) -> Interval:
+    """Interval of one mention: precision read from its quote, width from its hedge."""
+    return value_interval(value, qualifier, written_precision(quote, value), tol)
+
+
+def compatible(a: Interval, b: Interval) -> bool:
+    """Two statements can both be true of the same fact."""
+    return a.overlaps(b)
+
+
+T = TypeVar("T")
+
+
+def stab_clusters(items: Sequence[T], interval_of: Callable[[T], Interval]) -> list[list[T]]:
+    """Partition ``items`` into the fewest groups whose intervals share a common point.
+
+    Greedy interval stabbing: the smallest upper bound left is a point every interval starting at or
+    below it contains, so each group is pairwise compatible (overlap alone is not transitive: ``~100``
+    overlaps ``~106`` and ``~106`` overlaps ``~112``, but one fact cannot be both 100 and 112).
+    The result depends only on the intervals and on the order of ``items`` for exact ties, so callers
+    pass items in a canonical order.
+    """
+    order = sorted(range(len(items)), key=lambda i: (interval_of(items[i]).high, interval_of(items[i]).low, i))
+    taken = [False] * len(items)
+    groups: list[list[T]] = []
+    for i in order:
+        if taken[i]:
+            continue
+        point = interval_of(items[i]).high
+        group = []
+        for j in order:
+            if not taken[j] and interval_of(items[j]).low <= point:
+                taken[j] = True
+                group.append(j)
+        groups.append([items[j] for j in sorted(group)])
+    return groups

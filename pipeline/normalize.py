@@ -1,0 +1,727 @@
+"""Stage 1, normalize: ``seeds/*.txt`` -> ``output/normalized/<doc>.json`` + ``output/normalize_report.csv``.
+
+For each article: decode it safely, read the header metadata (title, byline, source, publication
+date), cut page furniture (``rules/boilerplate.yml``), repair machine-translation artefacts
+(``rules/normalize.yml``), find section headings, and keep an offset map from every clean character
+back to the raw file (:mod:`pipeline.textmap`).
+
+Invariants:
+- every span of the clean text maps to a raw span with :func:`NormalizedDoc.to_raw`; ``removed``
+  lists every raw span that was cut, with the rule that cut it;
+- the publication date comes from a date line (``stated``), else from the latest year the text
+  speaks of as past, plus one (``inferred``, written as a bare ISO year ``YYYY``), else ``unknown``;
+- one unreadable file is reported and skipped, never fatal; the stage fails only when no article
+  at all could be read, or when a rule file is broken (:class:`pipeline.ruleio.RuleError`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from pipeline.params import load_params
+from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
+from pipeline.textmap import Edit, EditableText, OffsetMap
+
+__all__ = [
+    "InputProblem",
+    "NormalizeRuleSet",
+    "NormalizedDoc",
+    "Removal",
+    "Section",
+    "decode_article",
+    "load_normalized",
+    "load_rule_set",
+    "main",
+    "normalize_text",
+    "run",
+]
+
+# ---------------------------------------------------------------------------------------------
+# rule files
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+
+
+class TextExample(StrictModel):
+    text: str
+    expect: str
+    xfail: str | None = None
+
+
+class RepairRule(StrictModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    description: str = ""
+    phase: Literal["early", "late"] = "late"
+    pattern: str
+    replace: str | None = None
+    map: dict[str, str] | None = None
+    examples: list[TextExample] = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        _compile(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_action(self) -> RepairRule:
+        if (self.replace is None) == (self.map is None):
+            raise RuleError("", self.id, "replace", "give exactly one of `replace` or `map`")
+        return self
+
+
+class FurnitureRule(StrictModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    scope: Literal["line", "rest", "match"]
+    pattern: str
+    examples: list[TextExample] = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        _compile(value)
+        return value
+
+
+class MetadataExample(StrictModel):
+    text: str
+    expect: dict[str, str]
+    xfail: str | None = None
+
+
+class MetadataRule(StrictModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    field: Literal["published", "byline", "source", "site"]
+    pattern: str
+    examples: list[MetadataExample] = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_has_value_group(cls, value: str) -> str:
+        if "value" not in _compile(value).groupindex:
+            raise ValueError("pattern needs a named group `value`")
+        return value
+
+
+class YearExample(StrictModel):
+    text: str
+    expect: list[int]
+
+
+class PastYearPattern(StrictModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    pattern: str
+    examples: list[YearExample] = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_has_year_group(cls, value: str) -> str:
+        if "year" not in _compile(value).groupindex:
+            raise ValueError("pattern needs a named group `year`")
+        return value
+
+
+class Inference(StrictModel):
+    past_year_patterns: list[PastYearPattern]
+
+
+class Headings(StrictModel):
+    max_words: int = Field(gt=0)
+    max_chars: int = Field(gt=0)
+
+
+class NormalizeFile(StrictModel):
+    repairs: list[RepairRule]
+    headings: Headings
+    inference: Inference
+
+
+class BoilerplateFile(StrictModel):
+    furniture: list[FurnitureRule]
+    header_lines: int = Field(ge=0)
+    metadata: list[MetadataRule]
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizeRuleSet:
+    """Both rule files of this stage, validated, with their patterns compiled once."""
+
+    normalize: NormalizeFile
+    boilerplate: BoilerplateFile
+    paths: tuple[Path, ...]
+    compiled: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def regex(self, rule_id: str, pattern: str) -> re.Pattern[str]:
+        found = self.compiled.get(rule_id)
+        if found is None:
+            found = self.compiled[rule_id] = _compile(pattern)
+        return found
+
+
+def load_rule_set(rules_dir: str | Path = "rules") -> NormalizeRuleSet:
+    """Load ``normalize.yml`` and ``boilerplate.yml`` from ``rules_dir``; raise RuleError if broken."""
+    rules_dir = Path(rules_dir)
+    normalize_path = rules_dir / "normalize.yml"
+    boilerplate_path = rules_dir / "boilerplate.yml"
+    normalize = load_rules(normalize_path, NormalizeFile)
+    boilerplate = load_rules(boilerplate_path, BoilerplateFile)
+    seen: dict[str, str] = {}
+    check_unique_ids(normalize_path, [r.id for r in normalize.repairs], seen)
+    check_unique_ids(normalize_path, [r.id for r in normalize.inference.past_year_patterns], seen)
+    check_unique_ids(boilerplate_path, [r.id for r in boilerplate.furniture], seen)
+    check_unique_ids(boilerplate_path, [r.id for r in boilerplate.metadata], seen)
+    return NormalizeRuleSet(normalize, boilerplate, (normalize_path, boilerplate_path))
+
+
+# ---------------------------------------------------------------------------------------------
+# the normalized document
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and the clean-text span it governs (from the heading to the next heading)."""
+
+    heading: str
+    heading_start: int
+    heading_end: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A raw span cut as page furniture or header metadata, and the rule(s) that cut it."""
+
+    rule: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedDoc:
+    """One article after normalization; serialized as ``output/normalized/<doc>.json``."""
+
+    doc: str
+    text: str
+    offsets: OffsetMap
+    raw_sha256: str
+    encoding: str = "utf-8"
+    title: str = ""
+    byline: str = ""
+    source: str = ""
+    site: str = ""
+    published: str = ""  #: ``YYYY-MM-DD`` when stated, ``YYYY`` when inferred, ``""`` when unknown
+    published_source: str = "unknown"  #: stated / inferred / unknown
+    published_rule: str = ""  #: the rule that gave the date or year
+    sections: tuple[Section, ...] = ()
+    removed: tuple[Removal, ...] = ()
+    repairs: tuple[tuple[str, int], ...] = ()  #: (rule id, number of edits), in rule order
+
+    @property
+    def published_year(self) -> int | None:
+        return int(self.published[:4]) if self.published else None
+
+    def to_raw(self, start: int, end: int) -> tuple[int, int]:
+        """Raw-article span of the clean span ``[start, end)``."""
+        return self.offsets.to_raw(start, end)
+
+    def section_at(self, clean_pos: int) -> Section | None:
+        """The section whose span holds ``clean_pos`` (None before the first heading)."""
+        for section in self.sections:
+            if section.start <= clean_pos < section.end:
+                return section
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc,
+            "raw_sha256": self.raw_sha256,
+            "encoding": self.encoding,
+            "title": self.title,
+            "byline": self.byline,
+            "source": self.source,
+            "site": self.site,
+            "published": self.published,
+            "published_source": self.published_source,
+            "published_rule": self.published_rule,
+            "sections": [
+                {
+                    "heading": s.heading,
+                    "heading_start": s.heading_start,
+                    "heading_end": s.heading_end,
+                    "start": s.start,
+                    "end": s.end,
+                }
+                for s in self.sections
+            ],
+            "removed": [{"rule": r.rule, "start": r.start, "end": r.end, "text": r.text} for r in self.removed],
+            "repairs": {rule: count for rule, count in self.repairs},
+            "text": self.text,
+            "offsets": self.offsets.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NormalizedDoc:
+        return cls(
+            doc=data["doc"],
+            text=data["text"],
+            offsets=OffsetMap.from_json(data["offsets"]),
+            raw_sha256=data["raw_sha256"],
+            encoding=data.get("encoding", "utf-8"),
+            title=data.get("title", ""),
+            byline=data.get("byline", ""),
+            source=data.get("source", ""),
+            site=data.get("site", ""),
+            published=data.get("published", ""),
+            published_source=data.get("published_source", "unknown"),
+            published_rule=data.get("published_rule", ""),
+            sections=tuple(Section(**s) for s in data.get("sections", [])),
+            removed=tuple(Removal(**r) for r in data.get("removed", [])),
+            repairs=tuple((k, int(v)) for k, v in data.get("repairs", {}).items()),
+        )
+
+
+def load_normalized(path: str | Path) -> NormalizedDoc:
+    """Read one ``output/normalized/<doc>.json``."""
+    with open(path, encoding="utf-8") as fh:
+        return NormalizedDoc.from_json(json.load(fh))
+
+
+# ---------------------------------------------------------------------------------------------
+# decoding
+
+
+class InputProblem(Exception):
+    """An article that cannot be read; ``status`` is the report's status column."""
+
+    def __init__(self, status: str, problem: str) -> None:
+        super().__init__(problem)
+        self.status = status
+        self.problem = problem
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:4096]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return b"\x00" in sample or controls > max(2, len(sample) // 100)
+
+
+def decode_article(data: bytes, max_bytes: int) -> tuple[str, str]:
+    """Decode raw bytes into text and the encoding used, or raise :class:`InputProblem`.
+
+    Tries UTF-8 (with or without BOM), UTF-16 with a BOM, then GB18030 (common for Chinese sources;
+    accepted only when the result holds Chinese text, because GB18030 decodes almost any bytes).
+    Line endings are kept as they are: offsets index the text exactly as stored.
+    """
+    if len(data) > max_bytes:
+        raise InputProblem(
+            "skipped", f"too large: {len(data):,} bytes (limit {max_bytes:,}, params.yaml normalize.max_bytes)"
+        )
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputProblem("skipped", f"UTF-16 byte-order mark but invalid UTF-16 ({exc.reason})") from None
+        encoding = "utf-16"
+    else:
+        if _looks_binary(data):
+            raise InputProblem("skipped", "binary file (NUL or control bytes), not text")
+        try:
+            text = data.decode("utf-8-sig")
+            encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        except UnicodeDecodeError as utf8_error:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                text = ""
+            non_ascii = [ch for ch in text if ord(ch) > 127]
+            if not non_ascii or sum(1 for ch in non_ascii if _CJK.match(ch)) < 0.8 * len(non_ascii):
+                raise InputProblem(
+                    "skipped",
+                    f"not UTF-8 (invalid byte 0x{data[utf8_error.start]:02x} at offset {utf8_error.start}) "
+                    "and not UTF-16 or GB18030 either; re-save the file as UTF-8",
+                ) from None
+            encoding = "gb18030"
+    if not text.strip():
+        raise InputProblem("skipped", "empty file (no text)")
+    return text, encoding
+
+
+# ---------------------------------------------------------------------------------------------
+# the core
+
+
+def _line_spans(text: str, limit: int | None = None) -> Iterable[tuple[int, int]]:
+    """(start, end) of each line, end excluding the line break; the first ``limit`` lines only."""
+    pos, count = 0, 0
+    while pos <= len(text) and (limit is None or count < limit):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        yield pos, end
+        count += 1
+        if nl < 0:
+            break
+        pos = nl + 1
+
+
+def _cut(et: EditableText, spans: Sequence[tuple[int, int, str]], removed: list[Removal]) -> None:
+    """Cut non-overlapping clean spans (start, end, rule) and record their raw spans."""
+    edits: list[Edit] = []
+    last_end = -1
+    for start, end, rule in sorted(spans):
+        if start < last_end or end <= start:
+            continue
+        for raw_start, raw_end in et.raw_pieces(start, end):
+            removed.append(Removal(rule, raw_start, raw_end, et.raw[raw_start:raw_end]))
+        edits.append(Edit(start, end, ""))
+        last_end = end
+    et.apply(edits)
+
+
+def _read_metadata(et: EditableText, rules: NormalizeRuleSet, removed: list[Removal]) -> dict[str, tuple[str, str]]:
+    """Fields found in header lines -> (value, rule id); those lines are cut."""
+    found: dict[str, tuple[str, str]] = {}
+    cuts: list[tuple[int, int, str]] = []
+    text = et.text
+    for start, end in _line_spans(text, rules.boilerplate.header_lines):
+        line = text[start:end]
+        fired: list[str] = []
+        for rule in rules.boilerplate.metadata:
+            match = rules.regex(rule.id, rule.pattern).match(line)
+            if not match:
+                continue
+            fired.append(rule.id)
+            groups = match.groupdict()
+            if groups.get("value") and rule.field not in found:
+                found[rule.field] = (groups["value"].strip(), rule.id)
+            if groups.get("source") and "source" not in found:
+                found["source"] = (groups["source"].strip(), rule.id)
+        if fired:
+            cut_end = end + 1 if end < len(text) else end
+            cuts.append((start, cut_end, "+".join(fired)))
+    _cut(et, cuts, removed)
+    return found
+
+
+def _cut_furniture(et: EditableText, rules: NormalizeRuleSet, removed: list[Removal]) -> None:
+    for rule in rules.boilerplate.furniture:
+        regex = rules.regex(rule.id, rule.pattern)
+        text = et.text
+        cuts: list[tuple[int, int, str]] = []
+        if rule.scope == "rest":
+            match = regex.search(text)
+            if match:
+                cuts.append((match.start(), len(text), rule.id))
+        elif rule.scope == "line":
+            for start, end in _line_spans(text):
+                if regex.search(text[start:end]):
+                    cuts.append((start, end + 1 if end < len(text) else end, rule.id))
+        else:
+            cuts.extend((m.start(), m.end(), rule.id) for m in regex.finditer(text) if m.end() > m.start())
+        _cut(et, cuts, removed)
+
+
+def _repair_edits(text: str, rule: RepairRule, regex: re.Pattern[str]) -> list[Edit]:
+    edits: list[Edit] = []
+    for match in regex.finditer(text):
+        found = match.group()
+        if rule.map is not None:
+            replacement = rule.map.get(found, found)
+        else:
+            assert rule.replace is not None
+            replacement = match.expand(rule.replace)
+        if replacement != found:
+            edits.append(Edit(match.start(), match.end(), replacement))
+    return edits
+
+
+def repair_string(text: str, rules: NormalizeRuleSet, phase: str | None = None) -> str:
+    """Apply the repair rules to a short string (metadata values, rule examples); no offsets kept."""
+    et = EditableText(text)
+    _apply_repairs(et, rules, phase)
+    return et.text
+
+
+def _apply_repairs(
+    et: EditableText, rules: NormalizeRuleSet, phase: str | None, counts: Counter[str] | None = None
+) -> None:
+    for rule in rules.normalize.repairs:
+        if phase is not None and rule.phase != phase:
+            continue
+        edits = _repair_edits(et.text, rule, rules.regex(rule.id, rule.pattern))
+        if edits:
+            et.apply(edits)
+            if counts is not None:
+                counts[rule.id] += len(edits)
+
+
+def apply_repair_rule(text: str, rule: RepairRule, rules: NormalizeRuleSet) -> str:
+    """One repair rule on a string: what a rule's examples are checked with."""
+    et = EditableText(text)
+    et.apply(_repair_edits(text, rule, rules.regex(rule.id, rule.pattern)))
+    return et.text
+
+
+def apply_furniture_rule(text: str, rule: FurnitureRule, rules: NormalizeRuleSet) -> str:
+    """One furniture rule on a string: what a rule's examples are checked with."""
+    only = BoilerplateFile(furniture=[rule], header_lines=0, metadata=[])
+    et = EditableText(text)
+    _cut_furniture(et, NormalizeRuleSet(rules.normalize, only, rules.paths, rules.compiled), [])
+    return et.text
+
+
+def read_metadata_string(text: str, rules: NormalizeRuleSet) -> tuple[dict[str, str], str]:
+    """Metadata fields read from ``text`` (as header lines) and the ids of the rules that fired."""
+    removed: list[Removal] = []
+    found = _read_metadata(EditableText(text), rules, removed)
+    return {name: value for name, (value, _rule) in found.items()}, "+".join(r.rule for r in removed)
+
+
+def past_years(text: str, pattern: PastYearPattern, rules: NormalizeRuleSet) -> list[int]:
+    """Years one inference pattern reads as past in ``text``."""
+    return [int(m.group("year")) for m in rules.regex(pattern.id, pattern.pattern).finditer(text)]
+
+
+def _is_heading(line: str, headings: Headings) -> bool:
+    stripped = line.strip()
+    if not stripped or len(stripped) > headings.max_chars or len(stripped.split()) > headings.max_words:
+        return False
+    return stripped[-1] not in ".!?;:," and (stripped[0].isupper() or stripped[0] in "\"“'‘")
+
+
+def _find_title_and_sections(text: str, headings: Headings) -> tuple[str, tuple[Section, ...]]:
+    lines = [(s, e) for s, e in _line_spans(text) if text[s:e].strip()]
+    title = ""
+    body = lines
+    if lines and _is_heading(text[lines[0][0] : lines[0][1]], headings):
+        title = text[lines[0][0] : lines[0][1]].strip()
+        body = lines[1:]
+    starts: list[tuple[int, int]] = []
+    for k, (start, end) in enumerate(body):
+        nxt = body[k + 1] if k + 1 < len(body) else None
+        if (
+            _is_heading(text[start:end], headings)
+            and nxt is not None
+            and not _is_heading(text[nxt[0] : nxt[1]], headings)
+        ):
+            starts.append((start, end))
+    sections = []
+    for k, (start, end) in enumerate(starts):
+        section_end = starts[k + 1][0] if k + 1 < len(starts) else len(text)
+        sections.append(Section(text[start:end].strip(), start, end, start, section_end))
+    return title, tuple(sections)
+
+
+def infer_published_year(text: str, rules: NormalizeRuleSet) -> tuple[int, str] | None:
+    """The latest year the text speaks of as past, plus one, and the rule that found that year."""
+    best: tuple[int, str] | None = None
+    for pattern in rules.normalize.inference.past_year_patterns:
+        for match in rules.regex(pattern.id, pattern.pattern).finditer(text):
+            year = int(match.group("year"))
+            if best is None or year > best[0]:
+                best = (year, pattern.id)
+    return (best[0] + 1, best[1]) if best else None
+
+
+def parse_published(value: str) -> str | None:
+    """A stated date (``2022.07.12``, ``2018-08-09``) as ISO ``YYYY-MM-DD``, parsed with dateparser."""
+    import dateparser  # imported here: it takes a second to load and only this step needs it
+
+    parsed = dateparser.parse(
+        value.replace(".", "-"),
+        languages=["en"],
+        settings={"DATE_ORDER": "YMD", "PREFER_DAY_OF_MONTH": "first", "STRICT_PARSING": True},
+    )
+    return parsed.date().isoformat() if parsed else None
+
+
+def normalize_text(
+    raw: str,
+    doc: str = "text",
+    rules: NormalizeRuleSet | None = None,
+    *,
+    raw_sha256: str | None = None,
+    encoding: str = "utf-8",
+) -> NormalizedDoc:
+    """Normalize one article's raw text. Pure: the same text and rules give the same document."""
+    rules = rules if rules is not None else default_rule_set()
+    et = EditableText(raw)
+    removed: list[Removal] = []
+    counts: Counter[str] = Counter()
+    _apply_repairs(et, rules, "early", counts)
+    metadata = _read_metadata(et, rules, removed)
+    _cut_furniture(et, rules, removed)
+    _apply_repairs(et, rules, "late", counts)
+    text = et.text
+    title, sections = _find_title_and_sections(text, rules.normalize.headings)
+
+    published, published_source, published_rule = "", "unknown", ""
+    if "published" in metadata:
+        value, rule_id = metadata["published"]
+        iso = parse_published(value)
+        if iso:
+            published, published_source, published_rule = iso, "stated", rule_id
+    if not published:
+        inferred = infer_published_year(text, rules)
+        if inferred:
+            published, published_source, published_rule = str(inferred[0]), "inferred", inferred[1]
+
+    def meta(name: str) -> str:
+        return repair_string(metadata[name][0], rules) if name in metadata else ""
+
+    repair_order = [r.id for r in rules.normalize.repairs]
+    return NormalizedDoc(
+        doc=doc,
+        text=text,
+        offsets=et.offset_map(),
+        raw_sha256=raw_sha256 or hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        encoding=encoding,
+        title=title,
+        byline=meta("byline"),
+        source=meta("source"),
+        site=meta("site"),
+        published=published,
+        published_source=published_source,
+        published_rule=published_rule,
+        sections=sections,
+        removed=tuple(sorted(removed, key=lambda r: (r.start, r.end))),
+        repairs=tuple((rid, counts[rid]) for rid in repair_order if counts[rid]),
+    )
+
+
+_DEFAULT_RULES: dict[str, NormalizeRuleSet] = {}
+
+
+def default_rule_set(rules_dir: str | Path = "rules") -> NormalizeRuleSet:
+    """The rule set in ``rules_dir``, loaded once per process."""
+    key = str(Path(rules_dir).resolve())
+    if key not in _DEFAULT_RULES:
+        _DEFAULT_RULES[key] = load_rule_set(rules_dir)
+    return _DEFAULT_RULES[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# the stage
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    doc: str
+    status: str  #: ok / skipped / ignored
+    problem: str
+
+
+def read_article(path: Path, max_bytes: int, rules: NormalizeRuleSet) -> NormalizedDoc:
+    """Read, decode and normalize one file; raise :class:`InputProblem` when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputProblem("skipped", f"cannot read: {exc.strerror or exc}") from None
+    text, encoding = decode_article(data, max_bytes)
+    return normalize_text(text, path.stem, rules, raw_sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+
+
+def run(paths: Sequence[Path], rules: NormalizeRuleSet, max_bytes: int) -> tuple[list[NormalizedDoc], list[ReportRow]]:
+    """Normalize every ``.txt`` file among ``paths``; other files are noted in the report."""
+    docs: list[NormalizedDoc] = []
+    report: list[ReportRow] = []
+    for path in sorted(paths, key=lambda p: p.name):
+        if path.is_dir() or path.name.startswith("."):
+            continue
+        if path.suffix.lower() != ".txt":
+            report.append(ReportRow(path.name, "ignored", "not a .txt file; only *.txt articles are read"))
+            continue
+        try:
+            doc = read_article(path, max_bytes, rules)
+        except InputProblem as problem:
+            report.append(ReportRow(path.stem, problem.status, problem.problem))
+            continue
+        note = "" if doc.encoding == "utf-8" else f"decoded as {doc.encoding}"
+        report.append(ReportRow(doc.doc, "ok", note))
+        docs.append(doc)
+    return docs, report
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Deterministic JSON: fixed key order as given, UTF-8, ``\\n`` line endings, final newline."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8", newline="\n")
+
+
+def write_report(path: Path, rows: Sequence[ReportRow]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["doc", "status", "problem"])
+    for row in rows:
+        writer.writerow([row.doc, row.status, row.problem])
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    params = load_params()
+    parser = argparse.ArgumentParser(prog="python -m pipeline.normalize", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=Path, default=Path(params["paths"]["seeds"]), help="folder of *.txt articles")
+    parser.add_argument("--rules", type=Path, default=Path(params["paths"]["rules"]), help="rules folder")
+    parser.add_argument("--out", type=Path, default=Path(params["paths"]["normalized"]), help="output folder")
+    parser.add_argument(
+        "--report", type=Path, default=Path(params["paths"]["output"]) / "normalize_report.csv", help="report CSV"
+    )
+    parser.add_argument("--max-bytes", type=int, default=int(params["normalize"]["max_bytes"]))
+    args = parser.parse_args(argv)
+
+    try:
+        rules = load_rule_set(args.rules)
+    except RuleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.seeds.is_dir():
+        print(f"error: seeds folder {args.seeds} does not exist", file=sys.stderr)
+        return 2
+    docs, report = run(list(args.seeds.iterdir()), rules, args.max_bytes)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    keep = {f"{doc.doc}.json" for doc in docs}
+    for stale in args.out.glob("*.json"):
+        if stale.name not in keep:
+            stale.unlink()
+    for doc in docs:
+        write_json(args.out / f"{doc.doc}.json", doc.to_json())
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    write_report(args.report, report)
+
+    for row in report:
+        if row.status != "ok":
+            print(f"{row.status}: {args.seeds / row.doc}: {row.problem}", file=sys.stderr)
+    print(
+        f"normalize: {len(docs)} article(s) written to {args.out}, "
+        f"{len(report) - len(docs)} not read (see {args.report})"
+    )
+    if not docs:
+        print(f"error: no article in {args.seeds} could be read", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
