@@ -565,7 +565,14 @@ class _Attributor:
         if anchor.dep_ in ("acl", "relcl") or verb.dep_ in ("acl",):
             owner = verb.head
             candidates.append(("noun the phrase describes", owner, _phrase(owner) if owner.i != verb.i else owner.text))
-        if subject is not None and not (span.start <= subject.i < span.end):
+        if subject is not None and subject.lower_ in ("that", "which", "who") and verb.dep_ == "relcl":
+            # "... Greater Bay Area, a city cluster that comprises nine cities": the clause's noun, and
+            # the name it stands in apposition to
+            owner = verb.head
+            candidates.append(("noun the clause describes", owner, owner.text))
+            if owner.dep_ == "appos":
+                candidates.append(("name in apposition", owner.head, _phrase(owner.head)))
+        elif subject is not None and not (span.start <= subject.i < span.end):
             candidates.append(("subject", subject, _phrase(subject)))
         holders = [verb, anchor] + [c for c in anchor.children if c.dep_ in ("acl", "relcl")]
         for tok in holders:
@@ -643,6 +650,10 @@ class _Attributor:
             why = f"measure from {how}" + (f" ({rule_id})" if rule_id else "")
             return measure, "", why, penalty
 
+        subset = re.match(r"\s*(?:were|was|are|is) for ([a-z-]+?)s?\b", after)
+        if previous is not None and subset and re.search(r"\b(?:among|of) (?:which|them|whom)\s+\S*\s*\S*$", before):
+            unit_word = previous[1] or previous[0].split()[-1]
+            return f"{subset.group(1)} {unit_word}", unit_word, "measure: the subset named after the number", 0.1
         if q.kind in ("count",) and q.unit and q.number_end > 0 and q.end > q.number_end:
             tail = text[q.number_end : q.end]
             tail = re.sub(r"^\s*(?:thousand|million|billion|ten thousand)\b", "", tail, flags=re.I)
@@ -710,6 +721,13 @@ class _Attributor:
                 return f"share of {canonical_measure(share.group(1), rules)[0]}", "", "measure: 'N% of ...'", 0.1
             if subject_text and subject_text.lower() not in ("which", "that", "it", "they"):
                 return canon(subject_text, f"the subject '{subject_text[:40]}'")
+        if q.kind == "rank":
+            clause = re.split(r"[,;:]|\band\b(?=\s+the\b)", before)[-1]
+            clause = re.sub(r"\b(?:has|have|had|was|were|is|are|been|ranking|ranked|ranks|rank|among them)\b", " ", clause, flags=re.I)
+            clause = rules.entity_regex.sub(" ", clause)
+            if re.search(r"[a-z]{3}", clause):
+                measure, _rule_id = canonical_measure(clause, rules)
+                return f"{measure} rank", "", "measure: what is ranked, from the clause", 0.1
         if q.kind in ("ratio", "rank") and previous is not None:
             suffix = "multiple" if q.kind == "ratio" else "rank"
             return f"{previous[0]} {suffix}", "", f"measure: {suffix} of the previous quantity", 0.15
@@ -724,7 +742,9 @@ class _Attributor:
 
     # --- aspect -----------------------------------------------------------------------------
 
-    def _aspect(self, sent: SentenceInput, q: Quantity, left_limit: int, right_limit: int) -> tuple[str, str]:
+    def _aspect(
+        self, sent: SentenceInput, q: Quantity, left_limit: int, right_limit: int, measure: str, verb: Token | None
+    ) -> tuple[str, str]:
         if q.kind == "rank":
             return "rank", "rank"
         text = self.ctx.doc.text
@@ -732,6 +752,8 @@ class _Attributor:
         window_end = min(right_limit, q.end + 40)
         if re.match(r"\s*of them\b.{0,30}\b(?:set up|established|added|founded|built)\b", text[q.end : right_limit]):
             return "change", "of them ... set up"
+        if " / " in measure or measure.startswith("share of "):
+            return "share", "a share's numerator and base"
         best: tuple[int, int, str, str] | None = None
         for priority, (aspect, regex) in enumerate(self.rules.aspect_regexes):
             if aspect == "share" and q.kind != "percent":
@@ -748,6 +770,13 @@ class _Attributor:
                 key = (distance, priority)
                 if best is None or key < best[:2]:
                     best = (distance, priority, aspect, match.group())
+        if verb is not None:
+            # the clause's verb ("Twelve academicians ... were introduced last year") when no cue is nearer
+            phrase = " ".join(t.text for t in [verb, *[c for c in verb.children if c.dep_ == "prt"]])
+            for priority, (aspect, regex) in enumerate(self.rules.aspect_regexes):
+                if aspect in ("change", "level") and regex.fullmatch(phrase.lower()):
+                    if best is None or best[0] > 30:
+                        best = (30, priority, aspect, phrase)
         if best is None:
             return "level", ""
         return best[2], best[3]
@@ -787,7 +816,7 @@ class _Attributor:
                 )
                 left = ordered[k - 1].end if k else sent.start
                 right = ordered[k + 1].start if k + 1 < len(ordered) else sent.end
-                aspect, aspect_cue = self._aspect(sent, q, left, right)
+                aspect, aspect_cue = self._aspect(sent, q, left, right, measure, _clause_verb(unit or number))
                 confidence = round(max(0.05, 1.0 - entity_pen - year_pen - measure_pen), 2)
                 why = "; ".join(
                     part
