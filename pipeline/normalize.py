@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
+from tqdm import tqdm
 
+from pipeline.cache import ArticleCache, fingerprint, module_sources
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
 from pipeline.textmap import Edit, EditableText, OffsetMap
@@ -643,18 +645,34 @@ def read_article(path: Path, max_bytes: int, rules: NormalizeRuleSet) -> Normali
     return normalize_text(text, path.stem, rules, raw_sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
 
 
-def run(paths: Sequence[Path], rules: NormalizeRuleSet, max_bytes: int) -> tuple[list[NormalizedDoc], list[ReportRow]]:
-    """Normalize every ``.txt`` file among ``paths``; other files are noted in the report."""
+def stage_fingerprint(rules: NormalizeRuleSet, max_bytes: int) -> str:
+    """Everything besides the article that a normalized document depends on (for the cache)."""
+    code = module_sources(["pipeline.normalize", "pipeline.textmap", "pipeline.ruleio", "dateparser"])
+    return fingerprint([*rules.paths, *code], [f"max_bytes={max_bytes}"])
+
+
+def run(
+    paths: Sequence[Path],
+    rules: NormalizeRuleSet,
+    max_bytes: int,
+    cache: ArticleCache | None = None,
+    progress: bool = False,
+) -> tuple[list[NormalizedDoc], list[ReportRow]]:
+    """Normalize every ``.txt`` file among ``paths``; other files are noted in the report.
+
+    With a ``cache``, an article whose bytes, rules and code are unchanged is read back, not redone.
+    """
     docs: list[NormalizedDoc] = []
     report: list[ReportRow] = []
-    for path in sorted(paths, key=lambda p: p.name):
+    ordered = sorted(paths, key=lambda p: p.name)
+    for path in tqdm(ordered, desc="normalize", unit="article", disable=not progress):
         if path.is_dir() or path.name.startswith("."):
             continue
         if path.suffix.lower() != ".txt":
             report.append(ReportRow(path.name, "ignored", "not a .txt file; only *.txt articles are read"))
             continue
         try:
-            doc = read_article(path, max_bytes, rules)
+            doc = _read_cached(path, max_bytes, rules, cache)
         except InputProblem as problem:
             report.append(ReportRow(path.stem, problem.status, problem.problem))
             continue
@@ -662,6 +680,23 @@ def run(paths: Sequence[Path], rules: NormalizeRuleSet, max_bytes: int) -> tuple
         report.append(ReportRow(doc.doc, "ok", note))
         docs.append(doc)
     return docs, report
+
+
+def _read_cached(path: Path, max_bytes: int, rules: NormalizeRuleSet, cache: ArticleCache | None) -> NormalizedDoc:
+    if cache is None:
+        return read_article(path, max_bytes, rules)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputProblem("skipped", f"cannot read: {exc.strerror or exc}") from None
+    content = f"{path.stem}:{hashlib.sha256(data).hexdigest()}"
+    hit = cache.get(content)
+    if hit is not None:
+        return NormalizedDoc.from_json(hit)
+    text, encoding = decode_article(data, max_bytes)
+    doc = normalize_text(text, path.stem, rules, raw_sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+    cache.put(content, doc.to_json())
+    return doc
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -688,6 +723,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--report", type=Path, default=Path(params["paths"]["output"]) / "normalize_report.csv", help="report CSV"
     )
     parser.add_argument("--max-bytes", type=int, default=int(params["normalize"]["max_bytes"]))
+    parser.add_argument(
+        "--cache",
+        default=params.get("cache", {}).get("dir", ".cache"),
+        help="per-article cache folder ('' turns it off)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -698,7 +738,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.seeds.is_dir():
         print(f"error: seeds folder {args.seeds} does not exist", file=sys.stderr)
         return 2
-    docs, report = run(list(args.seeds.iterdir()), rules, args.max_bytes)
+    cache = ArticleCache(args.cache or None, "normalize", stage_fingerprint(rules, args.max_bytes))
+    docs, report = run(list(args.seeds.iterdir()), rules, args.max_bytes, cache, progress=sys.stderr.isatty())
 
     args.out.mkdir(parents=True, exist_ok=True)
     keep = {f"{doc.doc}.json" for doc in docs}
@@ -714,7 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if row.status != "ok":
             print(f"{row.status}: {args.seeds / row.doc}: {row.problem}", file=sys.stderr)
     print(
-        f"normalize: {len(docs)} article(s) written to {args.out}, "
+        f"normalize: {len(docs)} article(s) written to {args.out} ({cache.hits} unchanged, from the cache), "
         f"{len(report) - len(docs)} not read (see {args.report})"
     )
     if not docs:

@@ -284,3 +284,29 @@ def test_stage_is_deterministic(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     doc = load_normalized(tmp_path / "a" / "003_edab022b8ec35cc5.json")
     assert json.loads((tmp_path / "a" / "003_edab022b8ec35cc5.json").read_text())["published"] == doc.published
+
+
+def test_cache_gives_identical_output_and_is_invalidated_by_rules(tmp_path: Path) -> None:
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    cache = tmp_path / "cache"
+
+    def run_once(out: str) -> dict[str, bytes]:
+        target = tmp_path / out
+        args = ["--seeds", str(SEEDS), "--out", str(target), "--report", str(target / "r.csv"), "--rules", str(rules)]
+        assert main([*args, "--cache", str(cache)]) == 0
+        return {p.name: p.read_bytes() for p in sorted(target.iterdir())}
+
+    fresh = run_once("a")
+    entries = sorted(cache.rglob("*.json"))
+    assert len(entries) == len(SEED_FILES)
+    assert run_once("b") == fresh  # read back from the cache, byte for byte
+    assert sorted(cache.rglob("*.json")) == entries  # nothing recomputed
+    (rules / "normalize.yml").write_text(
+        (rules / "normalize.yml").read_text(encoding="utf-8") + "\n# a comment changes the rules' fingerprint\n",
+        encoding="utf-8",
+    )
+    assert run_once("c") == fresh
+    assert len(list(cache.rglob("*.json"))) == 2 * len(SEED_FILES)  # every article redone under the new key
