@@ -9,4 +9,14 @@ from __future__ import annotations
 from pipeline.textmap import OffsetMap, to_raw
 from pipeline.types import Claim, Mention, Quantity
 
-__all__ = ["Claim", "Mention", "OffsetMap", "Quantity", "to_raw"]
+__all__ = ["Claim", "Mention", "OffsetMap", "Quantity", "extract_text", "to_raw"]
+
+
+def extract_text(text: str, published: str | None = None) -> list[Mention]:
+    """Quantity mentions of one text (see :func:`pipeline.extract.extract_text`).
+
+    Imported lazily: loading spaCy takes seconds and most stages do not need it.
+    """
+    from pipeline.extract import extract_text as _extract_text
+
+    return _extract_text(text, published)

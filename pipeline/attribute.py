@@ -360,6 +360,16 @@ def _subject_of(verb: Token) -> Token | None:
     return None
 
 
+_SMALL_NUMBERS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+
+
+def _small_number(word: str) -> int | None:
+    """ "three" -> 3, "10" -> 10 (the spans of time attribution reads: "in three years after")."""
+    if word.isdigit():
+        return int(word)
+    return _SMALL_NUMBERS.get(word.lower())
+
+
 def _owner_noun(anchor: Token) -> Token | None:
     """The noun an amount belongs to: "investment of 1.23 billion", "transactions worth 868 million"."""
     head = anchor.head
@@ -504,6 +514,14 @@ class _Attributor:
                 f"'{present.group()}' -> publication year ({how} date {doc.published})",
                 penalty,
             )
+        after_event = re.search(r"\b(?:in|within) (\w+) years? (?:after|of|since)\b", sentence, re.I)
+        if after_event:
+            paragraph_start = self.ctx.paragraph_starts[self.ctx.paragraph_of(q.start)]
+            event = re.findall(r"\b(?:in|since)\s+(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", doc.text[paragraph_start : sent.start])
+            span_years = _small_number(after_event.group(1))
+            if event and span_years is not None:
+                year = int(event[-1]) + span_years
+                return year, "context", f"'{after_event.group()}' the event of {event[-1]} -> {year}", 0.15
         if self.ctx.single_year is not None:
             return (
                 self.ctx.single_year,
@@ -637,6 +655,7 @@ class _Attributor:
         previous: tuple[str, str] | None,
         previous_measure: str | None = None,
         previous_money: str | None = None,
+        entity: str = "",
     ) -> tuple[str, str, str, float]:
         """(measure, unit override, why, penalty)."""
         text = self.ctx.doc.text
@@ -658,7 +677,13 @@ class _Attributor:
             tail = text[q.number_end : q.end]
             tail = re.sub(r"^\s*(?:thousand|million|billion|ten thousand)\b", "", tail, flags=re.I)
             if tail.strip():
-                return canon(tail, "the counted noun")
+                measure, _unit, why, penalty = canon(tail, "the counted noun")
+                # "6 universities in Hong Kong" said of the park: a narrower set than "universities"
+                place = re.match(r"\s+(?:in|from)\s+((?:the\s+)?[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)", after)
+                named = _entity_in(place.group(1), rules) if place else None
+                if named is not None and named.name != entity:
+                    return f"{measure} in {named.name}", "", f"{why}, restricted to {named.name}", penalty
+                return measure, _unit, why, penalty
         if q.kind == "count" and (not q.unit or q.end <= q.number_end):
             if previous is not None and (
                 re.match(r"\s*of (?:them|which|whom)\b", after) or re.search(r"(?:total(?:ing|ling)?|a total of)\s*$", before)
@@ -697,6 +722,8 @@ class _Attributor:
             if subject is not None and not (span.start <= subject.i < span.end):
                 return canon(_phrase(subject), f"the subject '{_phrase(subject)[:40]}'")
         if q.kind == "percent":
+            if re.search(r"\btop\s*$", before):  # "the top 1% of ...": a percentile, not a share
+                return "top percentile", "", "measure: 'top N%' is a percentile rank", 0.1
             if re.search(r"\bof (?:whom|which|them)\s+(?:over|more than|about|nearly|around)?\s*$", before) and previous:
                 return f"share of {previous[0]}", "", "measure: share of the quantity referred back to", 0.1
             share = re.match(r"\s*of\s+((?:[\w&’'-]+\s+){0,5}?[\w&-]+?)(?=\s+(?:on|in|for|from|and|which|the|to)\b|[,.;]|$)", after)
@@ -812,7 +839,7 @@ class _Attributor:
                 entity, entity_why, entity_pen = self._entity(sent, span, number, unit)
                 year, year_source, year_why, year_pen = self._year(sent, q, stated)
                 measure, unit_override, measure_why, measure_pen = self._measure(
-                    sent, q, span, number, unit, previous, previous_measure, previous_money
+                    sent, q, span, number, unit, previous, previous_measure, previous_money, entity
                 )
                 left = ordered[k - 1].end if k else sent.start
                 right = ordered[k + 1].start if k + 1 < len(ordered) else sent.end

