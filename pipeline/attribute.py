@@ -235,9 +235,21 @@ def _normalize_phrase(phrase: str, drop: Sequence[str]) -> str:
     return " ".join(out).strip()
 
 
+_MAX_MEASURE_WORDS = 8
+
+
 def canonical_measure(phrase: str, rules: AttributionRules) -> tuple[str, str]:
-    """(canonical measure, id of the measures.yml rule that mapped it, or ``""``)."""
+    """(canonical measure, id of the measures.yml rule that mapped it, or ``""``).
+
+    Who the claim is about is the entity's business: "funding in China" measures "funding". A phrase
+    longer than a measure can be (a garbled sentence read as a noun phrase) keeps its last words.
+    """
+    phrase = re.sub(r"\s*\b(?:in|of|for|from)\s+(?:the\s+)?(?:" + rules.entity_regex.pattern + r")", " ", phrase)
+    phrase = rules.entity_regex.sub(" ", phrase) if rules.entity_regex.fullmatch(phrase.strip()) is None else phrase
     normalized = _normalize_phrase(phrase, rules.measures.drop_modifiers)
+    words = normalized.split()
+    if len(words) > _MAX_MEASURE_WORDS:
+        normalized = " ".join(words[-3:])
     rule = rules.measure_forms.get(normalized)
     if rule is not None:
         return rule.canonical, rule.id
@@ -360,7 +372,9 @@ def _subject_of(verb: Token) -> Token | None:
     return None
 
 
-_SMALL_NUMBERS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+_SMALL_NUMBERS = {
+    w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])
+}
 
 
 def _small_number(word: str) -> int | None:
@@ -384,8 +398,12 @@ def _owner_noun(anchor: Token) -> Token | None:
 
 def _noun_chunk(noun: Token) -> str:
     """A noun with its left compound/adjective modifiers: "total investment", "industrial space"."""
-    left = [c for c in noun.lefts if c.dep_ in ("compound", "amod", "nmod") and c.i == noun.i - 1 - sum(
-        1 for x in noun.lefts if x.i > c.i and x.dep_ in ("compound", "amod", "nmod"))]
+    left = [
+        c
+        for c in noun.lefts
+        if c.dep_ in ("compound", "amod", "nmod")
+        and c.i == noun.i - 1 - sum(1 for x in noun.lefts if x.i > c.i and x.dep_ in ("compound", "amod", "nmod"))
+    ]
     start = min([c.i for c in left], default=noun.i)
     return noun.doc[start : noun.i + 1].text
 
@@ -397,9 +415,8 @@ def _present_tense(parse: Doc) -> bool:
             if tok.tag_ in ("VBZ", "VBP"):
                 return not any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBN" for c in tok.children)
             aux = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
-            if tok.tag_ == "VBN" and aux and all(a.lower_ in ("is", "are") for a in aux):
-                return True  # "are based in"
-            return False
+            # "are based in": a passive in the present
+            return tok.tag_ == "VBN" and bool(aux) and all(a.lower_ in ("is", "are") for a in aux)
     return False
 
 
@@ -428,8 +445,39 @@ def _inside_longer_name(text: str, start: int, end: int) -> bool:
 
 
 _FUNCTION_WORDS = frozenset(
-    "The A An In By For Of At On And As Since From To With While During Currently Last This That These Its Their "
-    "Both Among Across Under Over Within Including".split()
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "By",
+        "For",
+        "Of",
+        "At",
+        "On",
+        "And",
+        "As",
+        "Since",
+        "From",
+        "To",
+        "With",
+        "While",
+        "During",
+        "Currently",
+        "Last",
+        "This",
+        "That",
+        "These",
+        "Its",
+        "Their",
+        "Both",
+        "Among",
+        "Across",
+        "Under",
+        "Over",
+        "Within",
+        "Including",
+    ]
 )
 
 
@@ -517,7 +565,9 @@ class _Attributor:
         after_event = re.search(r"\b(?:in|within) (\w+) years? (?:after|of|since)\b", sentence, re.I)
         if after_event:
             paragraph_start = self.ctx.paragraph_starts[self.ctx.paragraph_of(q.start)]
-            event = re.findall(r"\b(?:in|since)\s+(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", doc.text[paragraph_start : sent.start])
+            event = re.findall(
+                r"\b(?:in|since)\s+(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", doc.text[paragraph_start : sent.start]
+            )
             span_years = _small_number(after_event.group(1))
             if event and span_years is not None:
                 year = int(event[-1]) + span_years
@@ -537,7 +587,12 @@ class _Attributor:
         if doc.published_year is not None:
             how = "inferred" if doc.published_source == "inferred" else "stated"
             penalty = 0.2 if doc.published_source == "stated" else 0.35
-            return doc.published_year, "published", f"no year in the text: publication year ({how} {doc.published})", penalty
+            return (
+                doc.published_year,
+                "published",
+                f"no year in the text: publication year ({how} {doc.published})",
+                penalty,
+            )
         return None, "unknown", "no year in the text and no publication date", 0.4
 
     # --- entities ---------------------------------------------------------------------------
@@ -617,9 +672,10 @@ class _Attributor:
                 resolved = self._resolve_anaphor(types, paragraph, sent.start + span.start_char)
                 if resolved is not None:
                     return resolved[0], f"entity from anaphor '{text.strip()[:30]}' -> {resolved[1]}", 0.1
-        for how, tok, text in candidates:
-            if tok is not None and tok.ent_type_ in ("GPE", "ORG", "FAC", "LOC") and how != "subject":
-                name = re.sub(r"^the\s+", "", " ".join(t.text for t in tok.subtree if t.ent_type_), flags=re.I)
+        for how, named_tok, _text in candidates:
+            if named_tok is not None and named_tok.ent_type_ in ("GPE", "ORG", "FAC", "LOC") and how != "subject":
+                words = [t.text for t in named_tok.subtree if t.ent_type_]
+                name = re.sub(r"^the\s+", "", " ".join(words), flags=re.I)
                 if name:
                     return name, f"entity from {how}: named entity '{name}'", 0.2
         # the sentence names an entity before the number (a list of claims about one subject)
@@ -686,7 +742,8 @@ class _Attributor:
                 return measure, _unit, why, penalty
         if q.kind == "count" and (not q.unit or q.end <= q.number_end):
             if previous is not None and (
-                re.match(r"\s*of (?:them|which|whom)\b", after) or re.search(r"(?:total(?:ing|ling)?|a total of)\s*$", before)
+                re.match(r"\s*of (?:them|which|whom)\b", after)
+                or re.search(r"(?:total(?:ing|ling)?|a total of)\s*$", before)
             ):
                 return previous[0], previous[1], "measure and unit from the quantity this one refers back to", 0.1
             subject = _subject_of(verb)
@@ -703,7 +760,15 @@ class _Attributor:
             owner = _owner_noun(unit or number)
             if owner is not None:
                 return canon(_noun_chunk(owner), f"'{_noun_chunk(owner)} {owner.doc[owner.i + 1].text} ...'")
-            m = re.match(r"\s*(?:\(\S.*?\)\s*)?of\s+((?:[\w&-]+\s+){0,4}?[\w&-]+?)(?=\s+(?:for|to|in|on|from|have|has|were|was|is|are)\b|[,.;]|$)", after)
+        if q.kind == "area":
+            return "area", "", "measure: area", 0.05
+        if q.kind in ("duration", "age"):
+            return q.kind, "", f"measure: {q.kind}", 0.1
+        if q.kind == "money":
+            m = re.match(
+                r"\s*(?:\(\S.*?\)\s*)?of\s+((?:[\w&-]+\s+){0,4}?[\w&-]+?)(?=\s+(?:for|to|in|on|from|have|has|were|was|is|are)\b|[,.;]|$)",
+                after,
+            )
             if m:
                 return canon(m.group(1), f"'of {m.group(1)}'")
             lemma = verb.lemma_.lower()
@@ -724,42 +789,66 @@ class _Attributor:
         if q.kind == "percent":
             if re.search(r"\btop\s*$", before):  # "the top 1% of ...": a percentile, not a share
                 return "top percentile", "", "measure: 'top N%' is a percentile rank", 0.1
-            if re.search(r"\bof (?:whom|which|them)\s+(?:over|more than|about|nearly|around)?\s*$", before) and previous:
+            if (
+                re.search(r"\bof (?:whom|which|them)\s+(?:over|more than|about|nearly|around)?\s*$", before)
+                and previous
+            ):
                 return f"share of {previous[0]}", "", "measure: share of the quantity referred back to", 0.1
-            share = re.match(r"\s*of\s+((?:[\w&’'-]+\s+){0,5}?[\w&-]+?)(?=\s+(?:on|in|for|from|and|which|the|to)\b|[,.;]|$)", after)
+            share = re.match(
+                r"\s*of\s+((?:[\w&’'-]+\s+){0,5}?[\w&-]+?)(?=\s+(?:on|in|for|from|and|which|the|to)\b|[,.;]|$)", after
+            )
             subject = _subject_of(verb)
             subject_text = _phrase(subject) if subject is not None and not (span.start <= subject.i < span.end) else ""
-            if share and (re.search(r"account|proportion|share", before[-40:], re.I) or subject_text.lower() in ("which", "")):
+            if share and (
+                re.search(r"account|proportion|share", before[-40:], re.I) or subject_text.lower() in ("which", "")
+            ):
                 numerator = previous_measure or ""
                 if subject_text and subject_text.lower() not in ("which", "that", "it") and not previous_measure:
                     numerator = canonical_measure(subject_text, rules)[0]
-                if subject_text and subject_text.lower() not in ("which", "that", "it") and re.search(
-                    r"account", before[-40:], re.I
-                ) and not re.search(r",\s*(?:which\s+)?account", before[-40:], re.I):
+                if (
+                    subject_text
+                    and subject_text.lower() not in ("which", "that", "it")
+                    and re.search(r"account", before[-40:], re.I)
+                    and not re.search(r",\s*(?:which\s+)?account", before[-40:], re.I)
+                ):
                     numerator = canonical_measure(subject_text, rules)[0]
                 base = canonical_measure(share.group(1), rules)[0]
-                return f"{numerator} / {base}" if numerator else f"share of {base}", "", "measure: numerator / base of a share", 0.05
+                return (
+                    f"{numerator} / {base}" if numerator else f"share of {base}",
+                    "",
+                    "measure: numerator / base of a share",
+                    0.05,
+                )
             if subject_text and re.search(r"\bproportion of\b", subject_text, re.I):
                 base = re.sub(r".*\bproportion of\s+", "", subject_text, flags=re.I)
                 numerator = previous_measure or ""
                 base_c = canonical_measure(base, rules)[0]
-                return f"{numerator} / {base_c}" if numerator else f"share of {base_c}", "", "measure: share ('proportion of')", 0.1
+                return (
+                    f"{numerator} / {base_c}" if numerator else f"share of {base_c}",
+                    "",
+                    "measure: share ('proportion of')",
+                    0.1,
+                )
             if share:
                 return f"share of {canonical_measure(share.group(1), rules)[0]}", "", "measure: 'N% of ...'", 0.1
             if subject_text and subject_text.lower() not in ("which", "that", "it", "they"):
                 return canon(subject_text, f"the subject '{subject_text[:40]}'")
         if q.kind == "rank":
             clause = re.split(r"[,;:]|\band\b(?=\s+the\b)", before)[-1]
-            clause = re.sub(r"\b(?:has|have|had|was|were|is|are|been|ranking|ranked|ranks|rank|among them)\b", " ", clause, flags=re.I)
+            clause = re.sub(
+                r"\b(?:has|have|had|was|were|is|are|been|ranking|ranked|ranks|rank|among them)\b",
+                " ",
+                clause,
+                flags=re.I,
+            )
             clause = rules.entity_regex.sub(" ", clause)
+            clause = re.sub(r"\b(?:certified|in|as|on|at|by|since|for|(?:19|20)\d\d)\b", " ", clause, flags=re.I)
             if re.search(r"[a-z]{3}", clause):
                 measure, _rule_id = canonical_measure(clause, rules)
                 return f"{measure} rank", "", "measure: what is ranked, from the clause", 0.1
         if q.kind in ("ratio", "rank") and previous is not None:
             suffix = "multiple" if q.kind == "ratio" else "rank"
             return f"{previous[0]} {suffix}", "", f"measure: {suffix} of the previous quantity", 0.15
-        if q.kind == "area":
-            return "area", "", "measure: area", 0.05
         if q.kind == "rate":
             return q.unit, "", "measure: the rate's unit", 0.1
         subject = _subject_of(verb)
@@ -801,9 +890,8 @@ class _Attributor:
             # the clause's verb ("Twelve academicians ... were introduced last year") when no cue is nearer
             phrase = " ".join(t.text for t in [verb, *[c for c in verb.children if c.dep_ == "prt"]])
             for priority, (aspect, regex) in enumerate(self.rules.aspect_regexes):
-                if aspect in ("change", "level") and regex.fullmatch(phrase.lower()):
-                    if best is None or best[0] > 30:
-                        best = (30, priority, aspect, phrase)
+                if aspect in ("change", "level") and regex.fullmatch(phrase.lower()) and (best is None or best[0] > 30):
+                    best = (30, priority, aspect, phrase)
         if best is None:
             return "level", ""
         return best[2], best[3]
@@ -816,8 +904,10 @@ class _Attributor:
         for sent in sentences:
             stated = self._stated_years(self.ctx.doc.text[sent.start : sent.end], sent.start)
             stated_by_sentence.append(stated)
-            for pos, year, source, _cue in stated:
-                self.paragraph_years.setdefault(self.ctx.paragraph_of(sent.start), []).append((pos, year, source))
+            for pos, stated_year, source, _cue in stated:
+                self.paragraph_years.setdefault(self.ctx.paragraph_of(sent.start), []).append(
+                    (pos, stated_year, source)
+                )
         results: list[list[Attribution]] = []
         previous: tuple[str, str] | None = None
         last_paragraph = -1

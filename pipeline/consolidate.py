@@ -542,8 +542,20 @@ def _side_text(c: _Cluster, short: Mapping[str, str]) -> str:
     return f"{_HEDGE_WORD.get(rep.qualifier, '')}{format_decimal(rep.value)} ({'; '.join(seen)})"
 
 
+#: measures that only name the kind of quantity: too generic to say two values describe one fact
+GENERIC_MEASURES = frozenset({"", "duration", "age", "area", "rank", "count", "money", "percent", "ratio", "other"})
+
+
 def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
-    """Set status, group and reason of the clusters of one key."""
+    """Set status, group and reason of the clusters of one key.
+
+    Values under a generic measure ("duration": a 10-year programme and 17 years at the top) may merge
+    when equal but never conflict or form a series: nothing says they are the same fact.
+    """
+    if clusters and clusters[0].key[1] in GENERIC_MEASURES:
+        for c in clusters:
+            c.status = "duplicate" if len(c.members) + len(c.attached) >= 2 else "single"
+        return
     n = len(clusters)
     parent = list(range(n))
 

@@ -275,7 +275,7 @@ def register_extensions() -> None:
     for name, default in token_attrs.items():
         if not Token.has_extension(name):
             Token.set_extension(name, default=default)
-    for name in ("quantities", "numerals", "rule_hits", "ordinals", "proposal"):
+    for name in ("quantities", "numerals", "rule_hits", "ordinals", "proposal", "unit_starts"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
 
@@ -294,14 +294,15 @@ def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
     dollar = "|".join(re.escape(p) for p in dollar_codes) or "(?!)"
     # "$US55,931,000", "$A82,615,680": the code stays with its dollar sign (before the default "$" rule)
     prefix_rules = [rf"(?:{dollar})(?=[0-9])", rf"(?:{code})(?=[0-9]|\.[0-9])"] + list(nlp.Defaults.prefixes or [])
-    nlp.tokenizer.prefix_search = compile_prefix_regex(prefix_rules).search
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.prefix_search = compile_prefix_regex(prefix_rules).search
     infixes = list(nlp.Defaults.infixes or []) + [
         # digits then letters: 10kW, 99km2, 3.6bn, 155mph (not ordinals 19th, decades 1990s)
         r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉])",
         # 1%of -> 1 % of
         r"(?<=%)(?=[A-Za-z])",
     ]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,7 +351,7 @@ def _counted_vocab(units: UnitsFile) -> _CountedVocab:
 _SKIP_IN_NOUN_PHRASE = {"``", "''", '"', "“", "”", "'", "‘", "’", "-", "HYPH"}
 
 
-def _counted_unit(tokens: Sequence[Token], vocab: _CountedVocab) -> str:
+def _counted_unit(tokens: Sequence[Token] | Span, vocab: _CountedVocab) -> str:
     words = [t for t in tokens if t.text not in _SKIP_IN_NOUN_PHRASE and t.tag_ not in ("``", "''", "HYPH")]
     if not words:
         return ""
@@ -459,6 +460,7 @@ class QuantityTokens:
         found = [(m, "after") for m in self.words(doc)] + [(m, "after") for m in self.exact(doc)]
         found += [(m, "before") for m in self.prefix(doc)]
         found.sort(key=lambda f: (f[0][1] - f[0][2], f[0][1]))
+        unit_starts: list[int] = []
         for (match_id, start, end), role in found:
             if any(i in numeral_tokens for i in range(start, end)):
                 continue
@@ -474,6 +476,8 @@ class QuantityTokens:
                     tok._.unit_after = True
                 else:
                     tok._.unit_before = True
+            unit_starts.append(start)
+        doc._.unit_starts = unit_starts
         for tok in doc:
             text = tok.text
             # cheap text test first: extension attributes are slow to read
@@ -530,6 +534,7 @@ class _Candidate:
     quote_char: tuple[int, int] | None = None  #: overrides the token span (ranges)
     context_unit: bool = False
     range_low: bool = False  #: the low end of a range: shares its span with the high end
+    rate_end: int = -1  #: token end of a "per X" tail taken into the unit
 
 
 class QuantityFinder:
@@ -573,8 +578,9 @@ class QuantityFinder:
 
     def _numeral_value(self, doc: Doc, span: tuple[int, int]) -> tuple[Decimal, bool] | None:
         start_char = doc[span[0]].idx
+        end_char = _end_char(doc, span[1])
         for num in doc._.numerals or ():
-            if num.start <= start_char < num.end or start_char <= num.start < doc[span[1] - 1].idx + len(doc[span[1] - 1]):
+            if num.start <= start_char < num.end or start_char <= num.start < end_char:
                 return num.value, num.vague
         return None
 
@@ -671,9 +677,17 @@ class QuantityFinder:
                 unit_span = (num[1], end) if unit else (-1, -1)
         kind = rule.kind or (self.unit_kinds.get(unit, "count") if unit else "count")
         quote = (doc[num[0]].idx, _end_char(doc, num[1])) if rule.quote == "number" else None
+        # rates: "$10 per gram", "63 cents per share", "$1,271.2 an ounce"
+        rate = self._rate_tail(doc, end) if unit and quote is None else None
+        rate_end = -1
+        if rate is not None:
+            unit = f"{unit} per {rate[0]}"
+            end = rate_end = rate[1]
+            if kind != "money":
+                kind = "rate"
         return [
             _Candidate(item, rule.id, start, end, num, rule.priority, value, unit, unit_span, kind,
-                       rule.qualifier, vague, context_unit=rule.context_unit, quote_char=quote)
+                       rule.qualifier, vague, context_unit=rule.context_unit, quote_char=quote, rate_end=rate_end)
         ]
 
     def _windows(self, doc: Doc) -> list[tuple[int, int]]:
@@ -690,6 +704,9 @@ class QuantityFinder:
             anchors.append((span.start, span.end))
         if doc._.ordinals:
             anchors.extend((t.i, t.i + 1) for t in doc if t._.ordinal)
+        for i in doc._.unit_starts or ():
+            if i > 0 and doc[i - 1].lower_ in ("a", "an"):
+                anchors.append((i - 1, i + 1))  # "a kilogram"
         windows: list[tuple[int, int]] = []
         for start, end in sorted(anchors):
             lo, hi = max(0, start - WINDOW_BEFORE), min(len(doc), end + WINDOW_AFTER)
@@ -885,15 +902,8 @@ class QuantityFinder:
         if c.unit_span[0] >= 0:
             unit_start, unit_end = doc[c.unit_span[0]].idx, _end_char(doc, c.unit_span[1])
         unit, kind = c.unit, c.kind
-        # rates: "$10 per gram", "63 cents per share", "$1,271.2 an ounce"
-        rate = self._rate_tail(doc, c.end) if unit and c.quote_char is None else None
-        if rate is not None:
-            per_unit, per_end = rate
-            unit = f"{unit} per {per_unit}"
-            end_char = _end_char(doc, per_end)
-            unit_end = end_char
-            if kind not in ("money",):
-                kind = "rate"
+        if c.rate_end >= 0:
+            unit_end = _end_char(doc, c.rate_end)
         qualifier = c.qualifier
         if qualifier is None:
             qualifier = self.qualifiers.qualify(text, start_char, end_char)

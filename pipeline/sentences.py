@@ -22,16 +22,15 @@ import re
 __all__ = ["ABBREVIATIONS", "split_sentences"]
 
 #: words that end with a period without ending the sentence (compared lower-case, without the period)
-ABBREVIATIONS = frozenset(
-    """
+_ABBREVIATION_TEXT = """
     mr mrs ms dr prof sr jr st mt gen col lt sgt capt cmdr adm gov sen rep rev hon pres supt
     no nos vol vols art arts sec ch fig figs op pp p para
     inc ltd co corp bros plc llc dept univ assn est approx
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thurs fri sat sun
     e.g i.e etc vs cf al viz ca
     u.s u.k u.n e.u u.s.a p.m a.m d.c
-    """.split()
-)
+"""
+ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
 
 # a candidate boundary: terminal punctuation, optional closers, whitespace (no line break: those are
 # handled first), then a character that can open a sentence
@@ -60,7 +59,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         line_end = line.end()
         for b in _BOUNDARY.finditer(text, line.start(), line_end):
             closed = b.group()[-1] in "\"'”’)]"  # a closing quote after "No." ends the sentence
-            if text[b.start()] == "." and b.group().count(".") == 1 and not closed and _is_abbreviation(text, b.start()):
+            single_dot = text[b.start()] == "." and b.group().count(".") == 1
+            if single_dot and not closed and _is_abbreviation(text, b.start()):
                 continue
             _add(text, start, b.end(), spans)
             start = b.end()

@@ -112,7 +112,10 @@ def test_last_year_resolves_against_the_publication_date(parser: Language) -> No
     assert got["3,193"].measure == "national high-tech enterprise"  # "of them": the 11,230 companies
     assert got["3,193"].aspect == "change"
     # "Currently" is nearer to 11,230 than "last year": the publication year, not a stated one
-    assert (got["11,230 State-level high-tech companies"].year, got["11,230 State-level high-tech companies"].year_source) == (
+    assert (
+        got["11,230 State-level high-tech companies"].year,
+        got["11,230 State-level high-tech companies"].year_source,
+    ) == (
         2018,
         "published",
     )

@@ -726,3 +726,19 @@ def test_score_groups_counts_split_pairs_and_false_conflicts() -> None:
     assert s["timeseries_pairs"] == 1 and s["timeseries_pairs_flagged"] == 0
     claims[2]["conflict_group"], claims[2]["status"] = "cg-1", "conflict"
     assert score_groups(claims, mention_rows, gold, raw)["timeseries_pairs_flagged"] == 1
+
+
+def test_generic_measures_never_conflict() -> None:
+    """Two durations of one entity are not one fact just because both are durations."""
+    from decimal import Decimal
+
+    from pipeline.consolidate import run
+    from pipeline.types import Mention
+
+    def duration(doc: str, start: int, value: str) -> Mention:
+        return Mention(doc, start, start + 8, "x" * 8, Decimal(value), "year", "=", "duration", measure="duration",
+                       entity="Shenzhen", year=2021, year_source="published", aspect="level", sentence="s")  # fmt: skip
+
+    result = run([duration("a", 0, "10"), duration("a", 20, "17"), duration("b", 0, "10")], [], {})
+    statuses = sorted((c.status, str(c.value)) for c in result.claims)
+    assert statuses == [("duplicate", "10"), ("single", "17")]
