@@ -408,6 +408,22 @@ def _noun_chunk(noun: Token) -> str:
     return noun.doc[start : noun.i + 1].text
 
 
+_IRREGULAR_VERBS = {"spent": "spend", "spends": "spend", "spending": "spend", "raised": "raise", "raising": "raise"}
+
+
+def _verb_lemma(verb: Token) -> str:
+    """The verb's lemma; the stage does not run spaCy's lemmatizer, so regular forms are undone here."""
+    if verb.lemma_:
+        return verb.lemma_.lower()
+    word = verb.lower_
+    if word in _IRREGULAR_VERBS:
+        return _IRREGULAR_VERBS[word]
+    for suffix, repl in (("ated", "ate"), ("ating", "ate"), ("ed", ""), ("ing", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + repl
+    return word
+
+
 def _present_tense(parse: Doc) -> bool:
     """Whether the sentence's main verb is in the simple present ("is", "has", "accounts for")."""
     for tok in parse:
@@ -771,7 +787,7 @@ class _Attributor:
             )
             if m:
                 return canon(m.group(1), f"'of {m.group(1)}'")
-            lemma = verb.lemma_.lower()
+            lemma = _verb_lemma(verb)
             nouns = {"invest": "investment", "spend": "spending", "allocate": "allocation", "raise": "fund raised"}
             if lemma in nouns:
                 obj = re.match(

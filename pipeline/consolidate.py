@@ -691,8 +691,11 @@ def run(
                 c.attached.extend(conversions.get(it.index, []))
         clusters.extend(key_clusters)
     _assign_claim_ids(clusters)
+    clusters_of: dict[Key, list[_Cluster]] = defaultdict(list)
+    for c in clusters:
+        clusters_of[c.key].append(c)
     for key in sorted(by_key):
-        _relate([c for c in clusters if c.key == key], short)
+        _relate(clusters_of.get(key, []), short)
 
     review_by_id = {r.claim_id: r for r in reviews or ()}
     claims = sorted(

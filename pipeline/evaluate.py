@@ -117,8 +117,12 @@ def format_report(metrics: Mapping[str, Any], match: Match | None = None, max_li
     mentions = metrics.get("mentions", {})
     header = f"{'mentions':<22}{'precision':>10}{'recall':>10}{'f1':>10}{'tp':>6}{'fp':>6}{'fn':>6}"
     lines += [header, "-" * len(header)]
-    for key, label in (("detection", "detection (span)"), ("value", "value"), ("value_unit", "value+unit"),
-                       ("tuple", "tuple (v,u,entity,yr)")):
+    for key, label in (
+        ("detection", "detection (span)"),
+        ("value", "value"),
+        ("value_unit", "value+unit"),
+        ("tuple", "tuple (v,u,entity,yr)"),
+    ):
         block = mentions.get(key)
         if not block:
             continue
@@ -143,9 +147,7 @@ def format_report(metrics: Mapping[str, Any], match: Match | None = None, max_li
     if match is not None:
         if match.missed:
             lines += ["", f"missed required gold mentions ({len(match.missed)}):"]
-            lines += [
-                f"  {g.doc} [{g.start}:{g.end}] {g.row.get('quote', '')!r}" for g in match.missed[:max_listed]
-            ]
+            lines += [f"  {g.doc} [{g.start}:{g.end}] {g.row.get('quote', '')!r}" for g in match.missed[:max_listed]]
         if match.false:
             lines += ["", f"false positives ({len(match.false)}):"]
             lines += [f"  {p.doc} [{p.start}:{p.end}] {p.row.get('quote', '')!r}" for p in match.false[:max_listed]]
@@ -160,8 +162,9 @@ def _flatten_lines(value: Any, indent: str, prefix: str = "") -> list[str]:
     if isinstance(value, Mapping):
         out: list[str] = []
         for key in sorted(value):
-            out += _flatten_lines(value[key], indent, f"{prefix}{key}." if isinstance(value[key], Mapping) else
-                                  f"{prefix}{key}")
+            out += _flatten_lines(
+                value[key], indent, f"{prefix}{key}." if isinstance(value[key], Mapping) else f"{prefix}{key}"
+            )
         return out
     return [f"{indent}{prefix:<40}{_fmt(value):>10}"]
 

@@ -66,6 +66,7 @@ class Scale(StrictModel):
     abbreviations: list[str] = Field(default_factory=list)
     glued: list[str] = Field(default_factory=list)
     money_abbreviations: list[str] = Field(default_factory=list)
+    count_abbreviations: list[str] = Field(default_factory=list)
 
 
 class ScalesFile(StrictModel):
@@ -116,6 +117,7 @@ class NumberVocab:
         self.scale_words: dict[str, Decimal] = {}
         self.abbreviations: dict[str, Decimal] = {}
         self.money_abbreviations: dict[str, Decimal] = {}
+        self.count_abbreviations: dict[str, Decimal] = {}
         self.glued: dict[str, Decimal] = {}
         self.plural_scales: dict[str, Decimal] = {}
         for scale in scales.scales.values():
@@ -127,6 +129,8 @@ class NumberVocab:
                 self.abbreviations[abbr.lower()] = scale.value
             for abbr in scale.money_abbreviations:
                 self.money_abbreviations[abbr] = scale.value
+            for abbr in scale.count_abbreviations:
+                self.count_abbreviations[abbr] = scale.value
             for abbr in scale.glued:
                 self.glued[abbr] = scale.value
         # vague plurals of small numbers: "tens of thousands", "dozens of"
@@ -159,23 +163,40 @@ class NumberVocab:
         self.glued_re = re.compile(rf"(?:{glued})(?![A-Za-z0-9])") if glued else None
         self.vulgar_class = f"[{vulgar}]" if vulgar else "(?!)"
         # a digit number: grouped or plain, optional decimals; never the tail of a longer token
+        # groups of three split by a space or a narrow/no-break space: "40 000", "1 234 567.89"
         self.digits_re = re.compile(
-            r"(?>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?)(?![.,]\d)|(?>\.\d+)(?![.,]\d)"
+            r"(?>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d\-‐‑–])|\d+)(?:\.\d+)?)"
+            r"(?![.,]\d)|(?>\.\d+)(?![.,]\d)"
         )
         self.abbr_re = re.compile(rf"\s?(?:{abbreviations})(?![A-Za-z0-9])", re.IGNORECASE) if abbreviations else None
         self.money_abbr_re = re.compile(rf"(?:{money_abbr})(?![A-Za-z0-9])") if money_abbr else None
+        # "35m devices", "1.2m tons", "35m of its devices": glued, then "of" or a plural word
+        count_abbr = alt(self.count_abbreviations)
+        self.count_abbr_re = (
+            re.compile(
+                rf"(?:{count_abbr})(?=[ \t]+(?:of[ \t]|people\b|"
+                rf"(?!(?:this|does|goes|plus|thus|versus|was|has|its|is|as)\b)[A-Za-z]+[a-rt-z]s\b))"
+            )
+            if count_abbr
+            else None
+        )
         self.word_re = re.compile(r"[A-Za-z]+")
         self.phrase_words = self._phrase_words()
         # cheap test: can this text hold a number at all? (digits, number words, vulgar fractions)
         words = set(self.cardinals) | set(self.hundred) | set(self.scale_words) | set(self.collectives)
         words |= set(self.plural_scales)
         lead = set(self.hundred) | set(self.scale_words) | set(self.collectives) | set(self.fractions)
+        # "half a million", "quarter million", "half a dozen": a fraction word opening a scale
+        big = set(self.scale_words) | set(self.collectives)
+        fraction_lead = rf"\b(?:{alt(self.fractions)})[ \t]+(?:an?[ \t]+)?(?=(?:{alt(big)})\b)"
         self.words_re = re.compile(
-            rf"{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)",
+            rf"{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)"
+            rf"|{fraction_lead}",
             re.IGNORECASE,
         )
         self.any_number_re = re.compile(
-            rf"\d|{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)",
+            rf"\d|{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)"
+            rf"|{fraction_lead}",
             re.IGNORECASE,
         )
 
@@ -204,7 +225,7 @@ def default_vocab(rules_dir: str | Path = "rules") -> NumberVocab:
 
 _ATOM = re.compile(
     r"(?P<frac>\d+/\d+)"
-    r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)"
+    r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d\-‐‑–])|\d+)(?:\.\d+)?|\.\d+)"
     r"|(?P<word>[A-Za-z]+)"
     r"|(?P<other>[^\s\-‐‑–—])"
 )
@@ -218,6 +239,8 @@ def _words_value(words: list[str], vocab: NumberVocab, after_digits: bool = Fals
     # vague plurals: "hundreds of billions", "tens of thousands", "millions"
     if len(words) == 1 and words[0][:-1] in vocab.scale_words and words[0].endswith("s") and after_digits:
         return vocab.scale_words[words[0][:-1]], False
+    if len(words) == 1 and after_digits and _singular_scale(words[0], vocab) in vocab.collectives:
+        return vocab.collectives[_singular_scale(words[0], vocab)], False  # "3 dozens" is 36, not vague
     if words[0] in vocab.plural_scales and (words[0] not in vocab.collectives or len(words) == 1 or words[1] == "of"):
         value = Decimal(1)
         for w in words:
@@ -230,13 +253,29 @@ def _words_value(words: list[str], vocab: NumberVocab, after_digits: bool = Fals
         return value, True
     if not after_digits and (words[0] in vocab.scale_words or words[0] in vocab.hundred):
         return None  # a bare "million" is a word, not a number
+    # "three billions", "two hundred dozens": a plural scale after a number is the scale
+    words = [words[0]] + [_singular_scale(w, vocab) for w in words[1:]]
+    if "point" in words[1:]:
+        return _point_value(words, vocab)
     total = Decimal(0)
     group = Decimal(0)
+    top_scale = Decimal(0)
     seen = False
     i = 0
     while i < len(words):
         w = words[i]
         if w == "and":
+            tail = words[i + 1 :]
+            if (
+                i > 0
+                and words[i - 1] in vocab.scale_words
+                and len(tail) == 2
+                and (tail[0] in vocab.articles or tail[0] in vocab.cardinals)
+                and tail[1] in vocab.fractions
+            ):
+                # "one million and a half", "five billion and three quarters": a fraction of the scale
+                share = (vocab.cardinals.get(tail[0]) or Decimal(1)) / vocab.fractions[tail[1]]
+                return total + group + share * vocab.scale_words[words[i - 1]], False
             # "one and a half": and + article + fraction adds 1/d
             if i + 2 < len(words) and words[i + 1] in vocab.articles and words[i + 2] in vocab.fractions:
                 group += Decimal(1) / vocab.fractions[words[i + 2]]
@@ -250,13 +289,21 @@ def _words_value(words: list[str], vocab: NumberVocab, after_digits: bool = Fals
         if w in vocab.articles:
             if i + 1 >= len(words):
                 return None
+            if i > 0 and words[i - 1] in vocab.fractions:
+                i += 1  # "half a dozen": the article reads as "of a"
+                continue
             group += 1
         elif w in vocab.cardinals:
             group += vocab.cardinals[w]
         elif w in vocab.hundred:
             group = (group or Decimal(1)) * vocab.hundred[w]
         elif w in vocab.scale_words:
-            total += (group or Decimal(1)) * vocab.scale_words[w]
+            scale = vocab.scale_words[w]
+            if total and scale > top_scale:
+                total = (total + group) * scale  # "three thousand million" is three billion
+            else:
+                total += (group or Decimal(1)) * scale
+            top_scale = max(top_scale, scale)
             group = Decimal(0)
         elif w in vocab.collectives:
             group = (group or Decimal(1)) * vocab.collectives[w]
@@ -269,6 +316,37 @@ def _words_value(words: list[str], vocab: NumberVocab, after_digits: bool = Fals
     if not seen:
         return None
     return total + group, False
+
+
+def _singular_scale(word: str, vocab: NumberVocab) -> str:
+    if word.endswith("s"):
+        stem = word[:-1]
+        if stem in vocab.scale_words or stem in vocab.hundred or stem in vocab.collectives:
+            return stem
+    return word
+
+
+def _point_value(words: list[str], vocab: NumberVocab) -> tuple[Decimal, bool] | None:
+    """ "two hundred point zero three" = 200.03, "nine point nought four" = 9.04, "point seventy-one"
+    = .71, "two point two million" = 2,200,000: digits after "point" until a scale word."""
+    k = words.index("point")
+    whole = _words_value(words[:k], vocab) if k else (Decimal(0), False)
+    if whole is None:
+        return None
+    tail = words[k + 1 :]
+    scale_at = next((j for j, w in enumerate(tail) if w in vocab.scale_words), len(tail))
+    digits, scale = tail[:scale_at], tail[scale_at:]
+    if not digits or any(w not in vocab.cardinals for w in digits):
+        return None
+    values = [vocab.cardinals[w] for w in digits]
+    # single digits are read one by one; "point seventy-one" as a whole
+    decimals = "".join(str(int(v)) for v in values) if all(v < 10 for v in values) else str(int(sum(values)))
+    value = whole[0] + Decimal("0." + decimals)
+    for w in scale:
+        if w not in vocab.scale_words:
+            return None
+        value *= vocab.scale_words[w]
+    return value, False
 
 
 def _is_power_of_ten(value: Decimal) -> bool:
@@ -298,7 +376,7 @@ def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decima
     kind, first = atoms[0]
     rest = atoms[1:]
     if kind == "num":
-        value = Decimal(first.replace(",", ""))
+        value = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", first))
         # glued or spaced scale abbreviation, or a money abbreviation the scanner accepted
         if rest and rest[0][0] == "word":
             word = rest[0][1]
@@ -306,6 +384,7 @@ def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decima
                 vocab.abbreviations.get(word.lower())
                 or vocab.glued.get(word)
                 or vocab.money_abbreviations.get(word)
+                or vocab.count_abbreviations.get(word)
             )
             if scale is not None:
                 value *= scale
@@ -330,7 +409,7 @@ def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decima
                 if scaled is None:
                     return None
                 factor, vague = scaled
-                if not (_is_power_of_ten(factor) or words[-1] in vocab.collectives):
+                if not (_is_power_of_ten(factor) or _singular_scale(words[-1], vocab) in vocab.collectives):
                     return None
                 value *= factor
     elif kind == "frac":
@@ -433,6 +512,8 @@ def _word_kind(word: str, vocab: NumberVocab) -> str:
         return "article"
     if w == "and":
         return "and"
+    if w == "point":
+        return "point"
     if w in vocab.plural_scales:
         return "plural"
     return ""
@@ -485,7 +566,7 @@ def _ratio_phrase(
     prefixes: tuple[str, ...],
     money_before: re.Pattern[str] | None,
 ) -> Numeral:
-    """"one out of three", "1 over 20": a fraction, when both sides are whole and the left is smaller."""
+    """ "one out of three", "1 over 20": a fraction, when both sides are whole and the left is smaller."""
     m = _RATIO.match(text, left.end)
     if m is None or left.value != left.value.to_integral_value():
         return left
@@ -509,8 +590,11 @@ def _digit_start_ok(text: str, start: int, prefixes: tuple[str, ...]) -> bool:
     return True
 
 
+#: what may stand before a minus sign that belongs to the number ("-5", "(-5", "$-50.8bn", "€-3")
+_BEFORE_SIGN = " \t\n([$€£¥"
+
 _EXPONENT = re.compile(r"(?:[eE]|\s?[×x]\s?10\^?)([-+−]?\d{1,3})(?![\w.])")
-_FRACTION = re.compile(r"(\d{1,2})/(\d{1,3})(?![\d/])")
+_FRACTION = re.compile(r"(\d{1,2})[/⁄](\d{1,3})(?![\d/⁄])")  # "1/16", "1⁄32" (fraction slash)
 
 
 def _numeral_at(
@@ -541,7 +625,7 @@ def _numeral_at(
         exponent = _EXPONENT.match(text, end)
         if exponent:
             power = int(exponent.group(1).replace("−", "-").replace("+", ""))
-            base = Decimal(m.group().replace(",", ""))
+            base = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", m.group()))
             value = base * (Decimal(10) ** power)
             sign = -1 if start > 0 and text[start - 1] in _MINUS and (start < 2 or text[start - 2] in " \t\n([") else 1
             begin = start - 1 if sign < 0 else start
@@ -551,7 +635,7 @@ def _numeral_at(
         if re.match(r"(?:st|nd|rd|th|s)\b", after, re.IGNORECASE):
             return None  # ordinals (19th) and decades (1990s) are not amounts
         sign_start = start
-        if start > 0 and text[start - 1] in _MINUS and (start < 2 or text[start - 2] in " \t\n(["):
+        if start > 0 and text[start - 1] in _MINUS and (start < 2 or text[start - 2] in _BEFORE_SIGN):
             sign_start = start - 1
         elif start > 0:
             neg = re.search(r"\b(?:minus|negative)[ \t-]+$", text[max(0, start - 12) : start], re.IGNORECASE)
@@ -571,10 +655,17 @@ def _numeral_at(
             end = abbr.end()
         elif glued_scale:
             end = glued_scale.end()
-        elif vocab.money_abbr_re is not None and money_before is not None:
-            glued = vocab.money_abbr_re.match(text, end)
-            if glued and money_before.search(text, max(0, sign_start - 12), sign_start):
-                end = glued.end()
+        elif (
+            vocab.money_abbr_re is not None
+            and money_before is not None
+            and (
+                (glued := vocab.money_abbr_re.match(text, end))
+                and money_before.search(text, max(0, sign_start - 12), sign_start)
+            )
+        ):
+            end = glued.end()
+        elif vocab.count_abbr_re is not None and (counted := vocab.count_abbr_re.match(text, end)):
+            end = counted.end()
         # scale words after the digits: "4.99 billion", "510 Ten thousand", "3 dozen"
         scale_end = _word_tail(text, end, vocab, after_digits=True)
         if scale_end > end:
@@ -640,6 +731,12 @@ def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> i
             kind = "plural"  # "Dozens of people"
         nxt = _peek_word(text, wm.end(), vocab)
         ok = False
+        if kind == "plural" and prev in ("digits", "cardinal", "cardinal_tens", "hundred", "scale"):
+            stem = word.lower()[:-1]
+            if stem in vocab.scale_words or stem in vocab.hundred:
+                kind = "scale"  # "three billions", "three hundred crores"
+            elif stem in vocab.collectives:
+                kind = "collective"  # "two hundred dozens"
         if kind == "plural":
             # vague plurals: "hundreds of billions", "tens of thousands", "millions of"
             if after_digits or prev != "":
@@ -669,21 +766,27 @@ def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> i
                 ok = False
         else:
             if kind == "cardinal":
-                ok = prev in ("", "scale", "and", "hundred") or (
+                ok = prev in ("", "scale", "and", "hundred", "point", "point_digit") or (
                     prev == "cardinal_tens" and vocab.cardinals[word.lower()] < 10
                 )
             elif kind == "scale":
-                ok = prev in ("", "cardinal", "cardinal_tens", "article", "scale", "hundred")
+                ok = prev in ("", "cardinal", "cardinal_tens", "article", "scale", "hundred", "fraction", "point_digit")
                 if prev == "" and word.lower() in vocab.scale_words:
                     ok = False  # a bare "million" is not a number
                 if prev == "" and word.lower() in vocab.hundred:
                     ok = False
             elif kind == "collective":
-                ok = prev in ("article", "cardinal", "cardinal_tens")
+                ok = prev in ("article", "cardinal", "cardinal_tens", "hundred")
             elif kind == "fraction":
                 ok = prev in ("article", "cardinal", "cardinal_tens", "and_a")
+                # "half a million", "half a dozen", "quarter million"
+                ok = ok or (prev == "" and nxt in ("scale", "article") and _fraction_of_scale(text, wm.end(), vocab))
+            elif kind == "point":
+                ok = prev in ("", "cardinal", "cardinal_tens", "hundred", "scale") and nxt == "cardinal"
+                if prev == "":
+                    ok = False  # a bare "point" opens no number ("point 77" stays 77)
             elif kind == "article":
-                ok = nxt in ("scale", "collective", "fraction") and prev in ("", "and")
+                ok = nxt in ("scale", "collective", "fraction") and prev in ("", "and", "fraction")
                 if prev == "and":
                     ok = nxt == "fraction"
                     if ok:
@@ -696,7 +799,10 @@ def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> i
             break
         if kind == "cardinal":
             value = vocab.cardinals[word.lower()]
-            kind = "cardinal_tens" if value >= 20 and value % 10 == 0 else "cardinal"
+            if prev in ("point", "point_digit"):
+                kind = "point_digit"  # digits after "point" go on ("point zero three")
+            else:
+                kind = "cardinal_tens" if value >= 20 and value % 10 == 0 else "cardinal"
         if kind == "scale" and word.lower() in vocab.hundred:
             kind = "hundred"
         prev = kind
@@ -705,6 +811,12 @@ def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> i
         cursor = wm.end()
         first = False
     return end
+
+
+def _fraction_of_scale(text: str, pos: int, vocab: NumberVocab) -> bool:
+    """After a lone fraction word: is it "half million" / "half a million" / "half a dozen"?"""
+    m = re.match(r"[ \t]+(?:an?[ \t]+)?([A-Za-z]+)", text[pos:])
+    return m is not None and _word_kind(m.group(1), vocab) in ("scale", "collective")
 
 
 def _peek_word(text: str, pos: int, vocab: NumberVocab) -> str:

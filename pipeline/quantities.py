@@ -96,7 +96,9 @@ class PatternRule(StrictModel):
     unit: str | None = None  #: a fixed unit for every match
     counted: bool = False  #: the unit is the counted noun at the end of the match
     context_unit: bool = False  #: a bare number takes its unit from the sentence
-    value: Literal["numeral", "ordinal", "article"] = "numeral"  #: article: "a kilogram" is one
+    #: article: "a kilogram" is one; major_minor: "13 dollars and 45 cents" is 13.45 dollars
+    #: composite: "7 feet 10 inches" is 94 inches (units of one dimension, largest first)
+    value: Literal["numeral", "ordinal", "article", "major_minor", "composite"] = "numeral"
     range: bool = False  #: two numbers in the match: two quantities, >= low and <= high
     ordered: bool = False  #: for ranges: drop the match unless low < high
     range_qualifiers: tuple[str, str] = (">=", "<=")  #: qualifiers of the two ends of a range
@@ -156,6 +158,10 @@ class UnitEntry(StrictModel):
     prefix: list[str] = Field(default_factory=list)
     words: list[str] = Field(default_factory=list)
     symbols: list[str] = Field(default_factory=list)
+    #: physical dimension and size in its base unit ("foot": length, 0.3048): composite measures
+    #: ("7 feet 10 inches") add up in the smallest unit written
+    dimension: str | None = None
+    factor: Decimal | None = None
 
     @field_validator("kind")
     @classmethod
@@ -298,9 +304,11 @@ def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
     tokenizer.prefix_search = compile_prefix_regex(prefix_rules).search
     infixes = list(nlp.Defaults.infixes or []) + [
         # digits then letters: 10kW, 99km2, 3.6bn, 155mph (not ordinals 19th, decades 1990s)
-        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉])",
+        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉″])",
         # 1%of -> 1 % of
         r"(?<=%)(?=[A-Za-z])",
+        # 3.5–4.0 -> 3.5 – 4.0 (a dash between numbers is a range connector)
+        r"(?<=[0-9])[–—](?=[0-9])",
     ]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
@@ -435,7 +443,11 @@ class QuantityTokens:
             if entry.symbols:
                 self.exact.add(key, [make(s) for s in entry.symbols])
             if entry.prefix:
-                self.prefix.add(key, [make(p) for p in entry.prefix])
+                prefix_docs = [make(p) for p in entry.prefix]
+                # glued to digits, a code is one token ("$US55,931,000" -> "$US" "55,931,000") that the
+                # plain tokenizer would split ("$" "US"): match that single token too
+                prefix_docs += [Doc(nlp.vocab, words=[p]) for p in entry.prefix if " " not in p and len(make(p)) > 1]
+                self.prefix.add(key, prefix_docs)
 
     def __call__(self, doc: Doc) -> Doc:
         numerals = find_numerals(doc.text, self.vocab, self.glued, self.money_before)
@@ -554,6 +566,7 @@ class QuantityFinder:
         self.counted = _counted_vocab(rules.units)
         self.qualifiers = _QualifierMatcher.build(rules.qualifiers)
         self.unit_kinds = rules.unit_kinds
+        self.units = {u.unit: u for u in rules.units.units}
         conv = rules.units.counted
         self._cue_before = re.compile(
             rf"\b(?:{_forms_regex(conv.ellipsis_before, True)})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE
@@ -608,18 +621,43 @@ class QuantityFinder:
                 return []
             i = ords[0]
             return [
-                _Candidate(item, rule.id, start, end, (i, i + 1), rule.priority, Decimal(doc[i]._.ordinal),
-                           unit=rule.unit or "rank", kind=rule.kind or "rank", qualifier=rule.qualifier)
+                _Candidate(
+                    item,
+                    rule.id,
+                    start,
+                    end,
+                    (i, i + 1),
+                    rule.priority,
+                    Decimal(doc[i]._.ordinal),
+                    unit=rule.unit or "rank",
+                    kind=rule.kind or "rank",
+                    qualifier=rule.qualifier,
+                )
             ]
         if rule.value == "article":
             unit, unit_span = self._unit_in(doc, start, end, (start, start + 1))
             kind = rule.kind or (self.unit_kinds.get(unit, "count") if unit else "count")
             return [
-                _Candidate(item, rule.id, start, end, (start, start + 1), rule.priority, Decimal(1), unit,
-                           unit_span, kind, rule.qualifier)
+                _Candidate(
+                    item,
+                    rule.id,
+                    start,
+                    end,
+                    (start, start + 1),
+                    rule.priority,
+                    Decimal(1),
+                    unit,
+                    unit_span,
+                    kind,
+                    rule.qualifier,
+                )
             ]
         if not nums:
             return []
+        if rule.value == "major_minor":
+            return self._major_minor(doc, item, start, end, nums)
+        if rule.value == "composite":
+            return self._composite(doc, item, start, end, nums)
         if rule.range:
             if len(nums) < 2:
                 return []
@@ -627,7 +665,12 @@ class QuantityFinder:
             if lo_v is None or hi_v is None:
                 return []
             lo_unit, lo_span = self._unit_in(doc, start, nums[1][0], nums[0])
-            hi_unit, hi_span = self._unit_in(doc, nums[0][1] + 1, end, nums[1])
+            # the high end's unit is searched after the connector, and after the low end's own unit
+            # when it follows the number ("9.4 per cent to $84": "cent" is not the high end's unit)
+            hi_from = nums[0][1] + 1
+            if lo_span[0] == nums[0][1] and doc[lo_span[0]]._.unit_after:
+                hi_from = lo_span[1] + 1
+            hi_unit, hi_span = self._unit_in(doc, hi_from, end, nums[1])
             if lo_unit and hi_unit != lo_unit and not (hi_unit == "" and lo_span[0] < nums[0][0]):
                 return []  # "rose 7% to $2.3 billion": two quantities, not one range
             unit, unit_span = (hi_unit, hi_span) if hi_unit else (lo_unit, lo_span)
@@ -652,14 +695,38 @@ class QuantityFinder:
             while lo_end < nums[1][0] and doc[lo_end]._.unit_after:
                 lo_end += 1
             kind = rule.kind or (self.unit_kinds.get(unit.split(" per ")[0], "count") if unit else "count")
-            lo = _Candidate(item, rule.id, start, end, nums[0], rule.priority + 1000, lo_v[0], unit, unit_span,
-                            kind, rule.range_qualifiers[0], quote_char=(doc[start].idx, _end_char(doc, lo_end)),
-                            range_low=True)
+            lo = _Candidate(
+                item,
+                rule.id,
+                start,
+                end,
+                nums[0],
+                rule.priority + 1000,
+                lo_v[0],
+                unit,
+                unit_span,
+                kind,
+                rule.range_qualifiers[0],
+                quote_char=(doc[start].idx, _end_char(doc, lo_end)),
+                range_low=True,
+            )
             hi_start = nums[1][0]
             while hi_start > lo_end and doc[hi_start - 1]._.unit_before:
                 hi_start -= 1
-            hi = _Candidate(item, rule.id, start, end, nums[1], rule.priority + 1000, hi_v[0], unit, unit_span,
-                            kind, rule.range_qualifiers[1], quote_char=(doc[hi_start].idx, _end_char(doc, end)))
+            hi = _Candidate(
+                item,
+                rule.id,
+                start,
+                end,
+                nums[1],
+                rule.priority + 1000,
+                hi_v[0],
+                unit,
+                unit_span,
+                kind,
+                rule.range_qualifiers[1],
+                quote_char=(doc[hi_start].idx, _end_char(doc, end)),
+            )
             return [lo, hi]
         num = nums[0]
         parsed = self._numeral_value(doc, num)
@@ -686,8 +753,23 @@ class QuantityFinder:
             if kind != "money":
                 kind = "rate"
         return [
-            _Candidate(item, rule.id, start, end, num, rule.priority, value, unit, unit_span, kind,
-                       rule.qualifier, vague, context_unit=rule.context_unit, quote_char=quote, rate_end=rate_end)
+            _Candidate(
+                item,
+                rule.id,
+                start,
+                end,
+                num,
+                rule.priority,
+                value,
+                unit,
+                unit_span,
+                kind,
+                rule.qualifier,
+                vague,
+                context_unit=rule.context_unit,
+                quote_char=quote,
+                rate_end=rate_end,
+            )
         ]
 
     def _windows(self, doc: Doc) -> list[tuple[int, int]]:
@@ -758,8 +840,11 @@ class QuantityFinder:
         vetoed: dict[int, LoadedRule] = {}
         for item, start, end in vetoes:
             for i in range(start, end):
-                if doc[i]._.numeral or doc[i]._.ordinal:
-                    vetoed.setdefault(i, item)
+                # an unconditional veto beats one that spares numbers with a unit
+                if (doc[i]._.numeral or doc[i]._.ordinal) and (
+                    i not in vetoed or (vetoed[i].rule.keep_if_unit and not item.rule.keep_if_unit)
+                ):
+                    vetoed[i] = item
         doc._.rule_hits = hits
         doc._.proposal = (candidates, vetoed, text)
         if any(not self._is_vetoed(c, vetoed) for c in candidates):
@@ -770,6 +855,68 @@ class QuantityFinder:
             if span is not None and len(span) and span.start not in vetoed:
                 return True
         return False
+
+    def _major_minor(
+        self, doc: Doc, item: LoadedRule, start: int, end: int, nums: list[tuple[int, int]]
+    ) -> list[_Candidate]:
+        """An amount in a currency and its subunit, one quantity in the main currency."""
+        rule = item.rule
+        if len(nums) == 1 and doc[start].lower_ in ("a", "an"):
+            nums = [(start, start + 1), nums[0]]  # "a dollar and 42 cents"
+            major: tuple[Decimal, bool] | None = (Decimal(1), False)
+        elif len(nums) >= 2:
+            major = self._numeral_value(doc, nums[0])
+        else:
+            return []
+        minor = self._numeral_value(doc, nums[1])
+        if major is None or minor is None or not (0 <= minor[0] < 100) or minor[0] != int(minor[0]):
+            return []
+        unit, unit_span = self._unit_in(doc, start, nums[1][0], nums[0])
+        if not unit or self.unit_kinds.get(unit) != "money":
+            return []
+        value = major[0] + minor[0] / Decimal(100)
+        return [
+            _Candidate(
+                item, rule.id, start, end, nums[0], rule.priority, value, unit, unit_span, "money", rule.qualifier
+            )
+        ]
+
+    def _composite(
+        self, doc: Doc, item: LoadedRule, start: int, end: int, nums: list[tuple[int, int]]
+    ) -> list[_Candidate]:
+        """Parts of one measure in falling units of one dimension, summed in the smallest unit."""
+        if len(nums) < 2:
+            return []
+        parts: list[tuple[Decimal, UnitEntry]] = []
+        for k, num in enumerate(nums):
+            parsed = self._numeral_value(doc, num)
+            stop = nums[k + 1][0] if k + 1 < len(nums) else end
+            unit, _ = self._unit_in(doc, num[1], stop, num)
+            entry = self.units.get(unit)
+            if parsed is None or entry is None or entry.factor is None or not entry.dimension:
+                return []
+            if parts and (entry.dimension != parts[-1][1].dimension or entry.factor >= (parts[-1][1].factor or 0)):
+                return []  # "5 km and 10 km" is a list, not one measure
+            parts.append((parsed[0], entry))
+        smallest = parts[-1][1]
+        assert smallest.factor is not None
+        value = sum((v * (e.factor or Decimal(0)) for v, e in parts), Decimal(0)) / smallest.factor
+        unit_start = nums[-1][1]
+        return [
+            _Candidate(
+                item,
+                item.rule.id,
+                start,
+                end,
+                nums[0],
+                item.rule.priority,
+                value,
+                smallest.unit,
+                (unit_start, end),
+                item.rule.kind or smallest.kind,
+                item.rule.qualifier,
+            )
+        ]
 
     def _is_vetoed(self, c: _Candidate, vetoed: dict[int, LoadedRule]) -> bool:
         """Exclusions veto the numbers they cover, unless the rule spares numbers with a real unit."""
@@ -801,8 +948,9 @@ class QuantityFinder:
                     continue
                 rid = f"ner.{ent.label_.lower()}"
                 candidates.append(
-                    _Candidate(None, rid, num[0], num[1], num, -10, parsed[0], kind="count",
-                               vague=parsed[1], context_unit=True)
+                    _Candidate(
+                        None, rid, num[0], num[1], num, -10, parsed[0], kind="count", vague=parsed[1], context_unit=True
+                    )
                 )
         candidates.sort(key=lambda c: (-c.priority, -(c.end - c.start), c.start))
         chosen: list[_Candidate] = []
@@ -883,8 +1031,11 @@ class QuantityFinder:
             if tok.lower_ == "of" and i > 0 and doc[i - 1].lower_ in ("number", "total number", "amount"):
                 j = i + 1
                 last = -1
-                while j < before and (doc[j].pos_ in ("ADJ", "NOUN", "PROPN", "PUNCT") and doc[j].text not in ",;"
-                                      or doc[j].tag_ in ("VBN", "VBG", "HYPH")):
+                while j < before and (
+                    doc[j].pos_ in ("ADJ", "NOUN", "PROPN", "PUNCT")
+                    and doc[j].text not in ",;"
+                    or doc[j].tag_ in ("VBN", "VBG", "HYPH")
+                ):
                     if doc[j].pos_ in ("NOUN", "PROPN") and doc[j].tag_ in ("NNS", "NNPS"):
                         last = j
                     j += 1

@@ -77,8 +77,12 @@ YEAR_SOURCE_SHORT = {
     "unknown": "",
 }
 CURRENCIES = {"CNY", "USD", "HKD", "EUR", "GBP", "JPY", "MOP", "TWD"}
-SCALES = ((Decimal(10) ** 15, "quadrillion"), (Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"),
-          (Decimal(10) ** 6, "million"))
+SCALES = (
+    (Decimal(10) ** 15, "quadrillion"),
+    (Decimal(10) ** 12, "trillion"),
+    (Decimal(10) ** 9, "billion"),
+    (Decimal(10) ** 6, "million"),
+)
 CONTEXT_CHARS = 260  #: raw-text characters shown on each side of a mention
 TITLE_CHARS = 90  #: longer titles (often a whole first paragraph) are cut, the full text in a tooltip
 SENTENCE_LIMIT = 420  #: a raw "sentence" longer than this on either side is cut (MT text has run-on lines)
@@ -124,8 +128,13 @@ def esc(text: object) -> str:
 def json_for_script(data: Any) -> str:
     """JSON that can sit inside ``<script>``: ``<``, ``>``, ``&`` and the JS line separators are escaped."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                       ("\u2029", "\\u2029")):
+    for char, code in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, code)
     return text
 
@@ -243,12 +252,12 @@ def context_window(raw: str, start: int, end: int, chars: int = CONTEXT_CHARS) -
 _BLANK_LINES = re.compile(r"[ \t]*\n\s*")
 
 
-_ENDS = ".!?。！？\"”’)\n"
+_ENDS = '.!?。！？"”’)\n'
 
 
 def _cut_inside_sentence(raw: str, left: int, right: int) -> tuple[bool, bool]:
     """Whether the window ``[left, right)`` starts / ends in mid-sentence (then it gets an ellipsis)."""
-    before = raw[max(0, left - 3):left].rstrip(" \t")
+    before = raw[max(0, left - 3) : left].rstrip(" \t")
     inside = raw[left:right].rstrip(" \t")
     return (left > 0 and before[-1:] not in _ENDS), (right < len(raw) and inside[-1:] not in _ENDS)
 
@@ -329,8 +338,9 @@ def series_of(claims: Iterable[Mapping[str, str]]) -> list[Series]:
             continue
         key = (claim.get("entity", ""), claim.get("measure", ""), claim.get("unit", ""))
         label = format_value(claim.get("value", ""), claim.get("unit", ""), claim.get("qualifier", "="))
-        grouped.setdefault(key, []).append(Point(year, value, claim.get("claim_id", ""), claim.get("status", ""),
-                                                 label))
+        grouped.setdefault(key, []).append(
+            Point(year, value, claim.get("claim_id", ""), claim.get("status", ""), label)
+        )
     result = []
     for (entity, measure, unit), points in sorted(grouped.items()):
         if len({p.year for p in points}) >= 2:
@@ -368,8 +378,9 @@ def svg_chart(series: Series, width: int = 300, height: int = 150) -> str:
         f'aria-label="{esc(series.measure)} of {esc(series.entity)} by year">',
         f'<line class="axis" x1="{left}" y1="{y_of(y_min):.1f}" x2="{width - right}" y2="{y_of(y_min):.1f}"/>',
     ]
-    path = " ".join(f"{'M' if i == 0 else 'L'}{x_of(p.year):.1f},{y_of(float(p.value)):.1f}"
-                    for i, p in enumerate(series.points))
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{x_of(p.year):.1f},{y_of(float(p.value)):.1f}" for i, p in enumerate(series.points)
+    )
     parts.append(f'<path class="line" d="{path}"/>')
     for year in sorted(set(years)):
         parts.append(f'<text class="tick" x="{x_of(year):.1f}" y="{height - 8}" text-anchor="middle">{year}</text>')
@@ -422,7 +433,7 @@ def _doc_line(doc: DocInfo | None, ref: SourceRef) -> str:
     published = ""
     if doc and doc.published:
         how = f" ({esc(doc.published_source)})" if doc.published_source else ""
-        published = f' · published <time>{esc(doc.published)}</time>{how}'
+        published = f" · published <time>{esc(doc.published)}</time>{how}"
     return f'<span class="doc">{esc(ref.doc)}</span>{title}{published}'
 
 
@@ -438,7 +449,8 @@ def _claim_year(claim: Mapping[str, str], short: bool = False) -> str:
     year, source = claim.get("year", "").strip(), claim.get("year_source", "").strip()
     how = (YEAR_SOURCE_SHORT if short else YEAR_SOURCE_WORDS).get(source, source)
     return f'<span class="year">{esc(year or "year unknown")}</span>' + (
-        f' <span class="how">{esc(how)}</span>' if how else "")
+        f' <span class="how">{esc(how)}</span>' if how else ""
+    )
 
 
 def _conflicts_section(
@@ -455,8 +467,10 @@ def _conflicts_section(
     if not groups:
         out.append('<p class="empty">No conflicts: every repeated fact agrees across sources.</p>')
     else:
-        out.append('<p class="lede">Sources disagree on the value of the same fact, and the text does not give each '
-                   "a different year. Both sides are shown; nothing is resolved by majority.</p>")
+        out.append(
+            '<p class="lede">Sources disagree on the value of the same fact, and the text does not give each '
+            "a different year. Both sides are shown; nothing is resolved by majority.</p>"
+        )
     for group_id, members in groups.items():
         first = members[0]
         reasons: list[str] = []
@@ -464,8 +478,10 @@ def _conflicts_section(
             if reason.strip() and reason.strip() not in reasons:
                 reasons.append(reason.strip())
         out.append(f'<article class="conflict" id="group-{esc(group_id)}" data-group="{esc(group_id)}">')
-        out.append(f'<header><h3>{esc(first.get("entity", ""))} <span class="sep">·</span> '
-                   f'{esc(first.get("measure", ""))}</h3><code class="gid">{esc(group_id)}</code></header>')
+        out.append(
+            f'<header><h3>{esc(first.get("entity", ""))} <span class="sep">·</span> '
+            f'{esc(first.get("measure", ""))}</h3><code class="gid">{esc(group_id)}</code></header>'
+        )
         for reason in reasons:
             out.append(f'<p class="reason">{esc(reason)}</p>')
         out.append('<div class="sides">')
@@ -475,12 +491,15 @@ def _conflicts_section(
             value_html = _value_html(claim.get("value", ""), claim.get("unit", ""), claim.get("qualifier", "="))
             out.append(f'<div class="big">{value_html}</div>')
             out.append(f'<div class="meta">{_claim_year(claim)}</div>')
-            out.append(f'<div class="meta">{_review_badge(claim.get("review", ""))} '
-                       f'<a class="cid" href="#claim-{esc(cid)}">{esc(cid)}</a></div>')
+            out.append(
+                f'<div class="meta">{_review_badge(claim.get("review", ""))} '
+                f'<a class="cid" href="#claim-{esc(cid)}">{esc(cid)}</a></div>'
+            )
             for source in sources.get(cid, []):
                 # a source's own year only when it differs from the claim's (001 says 2017, 004 "currently")
                 same = source.mention is not None and all(
-                    source.mention.get(k, "").strip() == claim.get(k, "").strip() for k in ("year", "year_source"))
+                    source.mention.get(k, "").strip() == claim.get(k, "").strip() for k in ("year", "year_source")
+                )
                 mention_year = "" if same else _mention_year(source.mention)
                 out.append(
                     f'<figure class="source"><blockquote>{sentence_html(source)}</blockquote>'
@@ -499,11 +518,15 @@ def _series_section(series: Sequence[Series]) -> str:
     if not series:
         out.append('<p class="empty">No entity and measure has values for two or more years yet.</p>')
     else:
-        out.append('<p class="lede">Every entity and measure with values in two or more years. '
-                   'Red points are claims in conflict; click a point to open the claim.</p><div class="charts">')
+        out.append(
+            '<p class="lede">Every entity and measure with values in two or more years. '
+            'Red points are claims in conflict; click a point to open the claim.</p><div class="charts">'
+        )
         for s in series:
-            out.append(f'<figure class="series"><figcaption><b>{esc(s.entity)}</b> · {esc(s.measure)}'
-                       f' <span class="unit">({esc(s.unit)})</span></figcaption>{svg_chart(s)}</figure>')
+            out.append(
+                f'<figure class="series"><figcaption><b>{esc(s.entity)}</b> · {esc(s.measure)}'
+                f' <span class="unit">({esc(s.unit)})</span></figcaption>{svg_chart(s)}</figure>'
+            )
         out.append("</div>")
     out.append("</section>")
     return "\n".join(out)
@@ -525,8 +548,10 @@ _COLUMNS = (
 def _claims_section(
     claims: Sequence[Mapping[str, str]], sources: Mapping[str, list[Source]], docs: Mapping[str, DocInfo]
 ) -> str:
-    statuses = sorted({c.get("status", "") for c in claims},
-                      key=lambda s: (STATUS_ORDER.index(s) if s in STATUS_ORDER else len(STATUS_ORDER), s))
+    statuses = sorted(
+        {c.get("status", "") for c in claims},
+        key=lambda s: (STATUS_ORDER.index(s) if s in STATUS_ORDER else len(STATUS_ORDER), s),
+    )
     options = "".join(f'<option value="{esc(s)}">{esc(s)}</option>' for s in statuses)
     out = [
         '<section id="claims"><h2>All claims <span class="count">' + str(len(claims)) + "</span></h2>",
@@ -542,8 +567,9 @@ def _claims_section(
         + '</colgroup><thead><tr><th class="tog" aria-label="expand"></th>',
     ]
     for key, label, kind, _width in _COLUMNS:
-        out.append(f'<th data-sort="{key}" data-type="{kind}" aria-sort="none"><button type="button">{label}'
-                   '</button></th>')
+        out.append(
+            f'<th data-sort="{key}" data-type="{kind}" aria-sort="none"><button type="button">{label}</button></th>'
+        )
     out.append("</tr></thead>")
     for i, claim in enumerate(claims):
         cid = claim.get("claim_id", "")
@@ -564,14 +590,17 @@ def _claims_section(
         }
         data = " ".join(f'data-{k}="{esc(v)}"' for k, v in attrs.items())
         group = claim.get("conflict_group", "")
-        group_link = (f' <a class="glink" href="#group-{esc(group)}" title="conflict group">{esc(group)}</a>'
-                      if group and status == "conflict" else "")
+        group_link = (
+            f' <a class="glink" href="#group-{esc(group)}" title="conflict group">{esc(group)}</a>'
+            if group and status == "conflict"
+            else ""
+        )
         out.append(f'<tbody class="claim" id="claim-{esc(cid)}" {data}>')
         out.append(
             f'<tr class="row"><td class="tog"><button type="button" class="toggle" aria-expanded="false" '
             f'aria-controls="detail-{esc(cid)}" title="show mentions">▸</button></td>'
             f"<td>{_status_badge(status)}{group_link}</td>"
-            f'<td>{esc(claim.get("entity", ""))}</td><td>{esc(claim.get("measure", ""))}</td>'
+            f"<td>{esc(claim.get('entity', ''))}</td><td>{esc(claim.get('measure', ''))}</td>"
             f'<td class="v">{_value_html(claim.get("value", ""), claim.get("unit", ""), claim.get("qualifier", "="))}'
             f'</td><td class="y">{_claim_year(claim, short=True)}</td>'
             f'<td>{esc(claim.get("aspect", ""))} <span class="kind">{esc(claim.get("kind", ""))}</span></td>'
@@ -586,31 +615,39 @@ def _claims_section(
             if mention:
                 bits.append(_mention_year(mention))
                 if mention.get("rule"):
-                    bits.append(f'rule <code>{esc(mention["rule"])}</code>')
+                    bits.append(f"rule <code>{esc(mention['rule'])}</code>")
                 if mention.get("confidence"):
-                    bits.append(f'confidence {esc(mention["confidence"])}')
+                    bits.append(f"confidence {esc(mention['confidence'])}")
             why = f'<div class="why">{esc(mention["why"])}</div>' if mention.get("why") else ""
-            out.append(f'<div class="mention"><div class="src">{" · ".join(bits)}</div>'
-                       f'<p class="ctx">{context_html(source)}</p>{why}</div>')
-        out.append(f'<div class="rvline">reviews.csv: <code>{esc(cid)},accepted,</code> '
-                   f'<span class="how">(or rejected, or corrected:&lt;value&gt;; then rerun <code>dvc repro</code>)'
-                   "</span></div>")
+            out.append(
+                f'<div class="mention"><div class="src">{" · ".join(bits)}</div>'
+                f'<p class="ctx">{context_html(source)}</p>{why}</div>'
+            )
+        out.append(
+            f'<div class="rvline">reviews.csv: <code>{esc(cid)},accepted,</code> '
+            f'<span class="how">(or rejected, or corrected:&lt;value&gt;; then rerun <code>dvc repro</code>)'
+            "</span></div>"
+        )
         out.append("</td></tr></tbody>")
     out.append("</table></section>")
     return "\n".join(out)
 
 
 def _documents_section(docs: Mapping[str, DocInfo], mention_counts: Mapping[str, int]) -> str:
-    out = ['<section id="documents"><h2>Documents <span class="count">' + str(len(docs)) + "</span></h2>",
-           '<table class="docs"><thead><tr><th>Document</th><th>Title</th><th>Published</th><th>Mentions</th>'
-           "</tr></thead><tbody>"]
+    out = [
+        '<section id="documents"><h2>Documents <span class="count">' + str(len(docs)) + "</span></h2>",
+        '<table class="docs"><thead><tr><th>Document</th><th>Title</th><th>Published</th><th>Mentions</th>'
+        "</tr></thead><tbody>",
+    ]
     for name in sorted(docs):
         d = docs[name]
         how = f' <span class="how">({esc(d.published_source)})</span>' if d.published_source else ""
         title = d.title if len(d.title) <= 2 * TITLE_CHARS else d.title[: 2 * TITLE_CHARS - 1].rstrip() + "…"
-        out.append(f'<tr><td class="doc">{esc(name)}</td><td title="{esc(d.title)}">{esc(title)}</td>'
-                   f'<td class="pub">{esc(d.published or "—")}{how}</td>'
-                   f'<td class="n">{mention_counts.get(name, 0)}</td></tr>')
+        out.append(
+            f'<tr><td class="doc">{esc(name)}</td><td title="{esc(d.title)}">{esc(title)}</td>'
+            f'<td class="pub">{esc(d.published or "—")}{how}</td>'
+            f'<td class="n">{mention_counts.get(name, 0)}</td></tr>'
+        )
     out.append("</tbody></table></section>")
     return "\n".join(out)
 
@@ -823,8 +860,24 @@ def _search_index(claims: Sequence[Mapping[str, str]], sources: Mapping[str, lis
     index: dict[str, str] = {}
     for claim in claims:
         cid = claim.get("claim_id", "")
-        fields = [claim.get(k, "") for k in ("claim_id", "status", "entity", "measure", "value", "unit", "year",
-                                              "quotes", "conflict_group", "reason", "review", "aspect", "kind")]
+        fields = [
+            claim.get(k, "")
+            for k in (
+                "claim_id",
+                "status",
+                "entity",
+                "measure",
+                "value",
+                "unit",
+                "year",
+                "quotes",
+                "conflict_group",
+                "reason",
+                "review",
+                "aspect",
+                "kind",
+            )
+        ]
         fields += [s.ref.doc for s in sources.get(cid, [])]
         index[f"claim-{cid}"] = " ".join(f for f in fields if f).lower()
     return index
@@ -858,7 +911,7 @@ def render(
             if mention is not None:
                 quote = mention.get("quote", "")
             elif raw is not None and 0 <= ref.start < ref.end <= len(raw):
-                quote = raw[ref.start:ref.end]
+                quote = raw[ref.start : ref.end]
             else:
                 quote = quotes[i] if i < len(quotes) else ""
             items.append(Source(ref, quote, mention, raw))
@@ -870,8 +923,9 @@ def render(
         extra_reasons.setdefault(row.get("conflict_group", ""), []).append(row.get("reason", ""))
 
     counts = {s: sum(1 for c in claims if c.get("status") == s) for s in STATUS_ORDER}
-    n_groups = len({c.get("conflict_group", "") or c.get("claim_id", "") for c in claims
-                    if c.get("status") == "conflict"})
+    n_groups = len(
+        {c.get("conflict_group", "") or c.get("claim_id", "") for c in claims if c.get("status") == "conflict"}
+    )
     reviewed = sum(1 for c in claims if c.get("review", "").strip())
     series = series_of(claims)
     chips = [
@@ -888,7 +942,7 @@ def render(
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         # no network: a strict CSP makes "nothing is fetched" a property of the page, not a promise
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; '
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         "script-src 'unsafe-inline'; img-src data:\">",
         f"<title>{esc(title)}</title>",
         f"<style>{CSS}</style>",
@@ -905,8 +959,7 @@ def render(
         _documents_section(all_docs, mention_counts),
         HOWTO,
         "</main>",
-        f'<script type="application/json" id="claims-index">{json_for_script(_search_index(claims, sources))}'
-        "</script>",
+        f'<script type="application/json" id="claims-index">{json_for_script(_search_index(claims, sources))}</script>',
         f"<script>{JS}</script>",
         "</body></html>",
     ]

@@ -14,8 +14,20 @@ from pipeline import evaluate
 from pipeline.types import CLAIM_COLUMNS, MENTION_COLUMNS
 
 RAW = "Shenzhen has 11,230 high-tech enterprises and 58 colleges and universities. Ignore 2018."
-GOLD_COLUMNS = ("doc", "quote", "occurrence", "value", "unit", "measure", "entity", "year", "qualifier", "kind",
-                "required", "note")
+GOLD_COLUMNS = (
+    "doc",
+    "quote",
+    "occurrence",
+    "value",
+    "unit",
+    "measure",
+    "entity",
+    "year",
+    "qualifier",
+    "kind",
+    "required",
+    "note",
+)
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, str]]) -> None:
@@ -27,17 +39,39 @@ def write_csv(path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, st
 
 def mention(quote: str, value: str, unit: str) -> dict[str, str]:
     start = RAW.index(quote)
-    return {"doc": "d1", "start": str(start), "end": str(start + len(quote)), "quote": quote, "value": value,
-            "unit": unit, "qualifier": "=", "kind": "count", "entity": "Shenzhen", "year": "2018"}
+    return {
+        "doc": "d1",
+        "start": str(start),
+        "end": str(start + len(quote)),
+        "quote": quote,
+        "value": value,
+        "unit": unit,
+        "qualifier": "=",
+        "kind": "count",
+        "entity": "Shenzhen",
+        "year": "2018",
+    }
 
 
 def gold(quote: str, value: str, unit: str) -> dict[str, str]:
-    return {"doc": "d1", "quote": quote, "occurrence": "1", "value": value, "unit": unit, "entity": "Shenzhen",
-            "year": "2018", "qualifier": "=", "kind": "count", "required": "1"}
+    return {
+        "doc": "d1",
+        "quote": quote,
+        "occurrence": "1",
+        "value": value,
+        "unit": unit,
+        "entity": "Shenzhen",
+        "year": "2018",
+        "qualifier": "=",
+        "kind": "count",
+        "required": "1",
+    }
 
 
-GOLD = [gold("11,230 high-tech enterprises", "11230", "enterprise"),
-        gold("58 colleges and universities", "58", "university")]
+GOLD = [
+    gold("11,230 high-tech enterprises", "11230", "enterprise"),
+    gold("58 colleges and universities", "58", "university"),
+]
 MENTIONS = [mention("11,230 high-tech enterprises", "11230", "enterprise"), mention("2018", "2018", "year")]
 
 
@@ -69,8 +103,9 @@ def test_metrics_are_rounded_sorted_and_numbers_only() -> None:
 def test_run_scores_mentions_and_calls_group_scoring() -> None:
     seen: dict[str, Any] = {}
 
-    def fake_groups(claims: list[dict[str, str]], mentions: list[dict[str, str]], groups: list[dict[str, str]],
-                    raw: dict[str, str]) -> dict[str, Any]:
+    def fake_groups(
+        claims: list[dict[str, str]], mentions: list[dict[str, str]], groups: list[dict[str, str]], raw: dict[str, str]
+    ) -> dict[str, Any]:
         seen.update(claims=claims, mentions=mentions, groups=groups, raw=raw)
         return {"duplicate_pair_recall": 0.5, "duplicate_pairs_missed": ["g: a / b"]}
 
@@ -99,8 +134,7 @@ def test_cli_writes_deterministic_metrics(project: Path, capsys: pytest.CaptureF
     assert evaluate.main(["--params", str(project / "params.yaml"), "--quiet"]) == 0
     assert (project / "out" / "metrics.json").read_bytes() == first
     metrics = json.loads(first)
-    assert metrics["mentions"]["detection"] == {"f1": 0.5, "fn": 1, "fp": 1, "precision": 0.5, "recall": 0.5,
-                                                "tp": 1}
+    assert metrics["mentions"]["detection"] == {"f1": 0.5, "fn": 1, "fp": 1, "precision": 0.5, "recall": 0.5, "tp": 1}
 
 
 def test_real_outputs_if_present(tmp_path: Path) -> None:

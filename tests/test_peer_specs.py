@@ -23,18 +23,18 @@ DATA = Path(__file__).parent / "data" / "peer_specs"
 
 #: file -> (our floor %, quantulum3 0.10.0 %)
 FLOORS: dict[str, tuple[float, float]] = {
-    "recognizers_text/number_model": (53.0, 50.5),
+    "recognizers_text/number_model": (68.0, 50.5),
     "recognizers_text/percent_model": (100.0, 100.0),
-    "recognizers_text/currency_model": (93.0, 90.2),
-    "recognizers_text/dimension_model": (95.0, 95.3),
-    "duckling/numeral": (67.0, 53.3),
-    "duckling/amount_of_money": (79.0, 71.9),
+    "recognizers_text/currency_model": (95.0, 90.2),
+    "recognizers_text/dimension_model": (98.0, 95.3),
+    "duckling/numeral": (76.0, 53.3),
+    "duckling/amount_of_money": (89.0, 71.9),
     "duckling/quantity": (79.0, 77.8),
-    "duckling/distance": (58.0, 54.9),
-    "quantulum3/quantities": (76.0, 100.0),
+    "duckling/distance": (88.0, 54.9),
+    "quantulum3/quantities": (78.0, 100.0),
 }
-#: all nine files together, measured 73.96% (625 / 845)
-OVERALL_FLOOR = 73.0
+#: all nine files together, measured 82.84% (700 / 845)
+OVERALL_FLOOR = 82.0
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +55,9 @@ def peer_quantities(text: str) -> list[dict[str, Any]]:
             and (m.qualifier, nxt.qualifier) == (">=", "<=")
         ):
             lo, hi = float(m.value), float(nxt.value)
-            out.append({"text": m.quote + " " + nxt.quote, "value": (lo + hi) / 2, "min": lo, "max": hi,
-                        "unit": nxt.unit})
+            out.append(
+                {"text": m.quote + " " + nxt.quote, "value": (lo + hi) / 2, "min": lo, "max": hi, "unit": nxt.unit}
+            )
             i += 2
             continue
         out.append({"text": m.quote, "value": float(m.value), "unit": m.unit})
@@ -79,9 +80,7 @@ def record_passes(expected: list[dict[str, Any]], predicted: list[dict[str, Any]
     targets = _targets(expected)
     if not targets:
         return None
-    pool = [
-        float(p[key]) for p in predicted for key in ("value", "min", "max") if isinstance(p.get(key), (int, float))
-    ]
+    pool = [float(p[key]) for p in predicted for key in ("value", "min", "max") if isinstance(p.get(key), (int, float))]
     used: set[int] = set()
     for number in targets:
         hit = next(

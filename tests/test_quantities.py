@@ -100,8 +100,12 @@ def test_every_quote_is_the_raw_span(extractor: Extractor) -> None:
         ("Profit was RMB3.6bn.", "RMB3.6bn", "3600000000", "CNY"),
         ("top 1%of the world", "1%", "1", "percent"),
         ("more than 40 % of Shenzhen", "40 %", "40", "percent"),
-        ("Shenzhen High -tech Zone has 5,450 high -tech enterprises.", "5,450 high -tech enterprises", "5450",
-         "enterprise"),
+        (
+            "Shenzhen High -tech Zone has 5,450 high -tech enterprises.",
+            "5,450 high -tech enterprises",
+            "5450",
+            "enterprise",
+        ),
     ],
 )
 def test_tokenizer_traps_and_repairs(extractor: Extractor, text: str, quote: str, value: str, unit: str) -> None:
@@ -142,14 +146,32 @@ def test_stage_writes_sorted_mentions(tmp_path: Path) -> None:
         (seeds / name).write_bytes((SEEDS / name).read_bytes())
     normalized = tmp_path / "normalized"
     subprocess.run(
-        [sys.executable, "-m", "pipeline.normalize", "--seeds", str(seeds), "--out", str(normalized),
-         "--report", str(tmp_path / "report.csv")],
+        [
+            sys.executable,
+            "-m",
+            "pipeline.normalize",
+            "--seeds",
+            str(seeds),
+            "--out",
+            str(normalized),
+            "--report",
+            str(tmp_path / "report.csv"),
+        ],
         check=True,
     )
     out = tmp_path / "mentions.csv"
     subprocess.run(
-        [sys.executable, "-m", "pipeline.extract", "--normalized", str(normalized), "--seeds", str(seeds),
-         "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "pipeline.extract",
+            "--normalized",
+            str(normalized),
+            "--seeds",
+            str(seeds),
+            "--out",
+            str(out),
+        ],
         check=True,
     )
     with open(out, encoding="utf-8") as fh:

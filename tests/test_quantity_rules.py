@@ -87,7 +87,7 @@ def _copy_rules(tmp_path: Path) -> Path:
 def test_broken_pattern_names_file_rule_and_field(tmp_path: Path) -> None:
     rules = _copy_rules(tmp_path)
     path = rules / "patterns" / "percent.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("OP: \"+\"", "OP: \"++\"", 1), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('OP: "+"', 'OP: "++"', 1), encoding="utf-8")
     with pytest.raises(RuleError) as err:
         load_quantity_rules(rules)
     assert err.value.rule_id == "percent.suffix"

@@ -14,7 +14,7 @@ from pipeline.report import DocInfo
 HOSTILE = 'Intro <script>alert(1)</script> text.\nThe "Ten & Co" lab has 5 "labs & rooms" now.'
 RAW = {
     "d2018": "Virtual park news.\n\nA total of 58 colleges and universities have joined the park so far. "
-             "It is home to nine teams.",
+    "It is home to nine teams.",
     "d2022": "The park gathered 67 well -known universities at home and abroad, and 17 bases.",
     "evil": HOSTILE,
 }
@@ -31,29 +31,89 @@ def span(doc: str, quote: str) -> tuple[int, int]:
 
 def mention(doc: str, quote: str, value: str, unit: str, year: str) -> dict[str, str]:
     start, end = span(doc, quote)
-    return {"doc": doc, "start": str(start), "end": str(end), "quote": quote, "value": value, "unit": unit,
-            "qualifier": "=", "kind": "count", "entity": "Park", "year": year, "year_source": "published",
-            "rule": "count.noun", "confidence": "0.60", "why": "entity from <heading>", "sentence": ""}
+    return {
+        "doc": doc,
+        "start": str(start),
+        "end": str(end),
+        "quote": quote,
+        "value": value,
+        "unit": unit,
+        "qualifier": "=",
+        "kind": "count",
+        "entity": "Park",
+        "year": year,
+        "year_source": "published",
+        "rule": "count.noun",
+        "confidence": "0.60",
+        "why": "entity from <heading>",
+        "sentence": "",
+    }
 
 
-def claim(cid: str, status: str, doc: str, quote: str, value: str, year: str, *, group: str = "",
-          reason: str = "", review: str = "", entity: str = "Park", measure: str = "member universities",
-          unit: str = "university") -> dict[str, str]:
+def claim(
+    cid: str,
+    status: str,
+    doc: str,
+    quote: str,
+    value: str,
+    year: str,
+    *,
+    group: str = "",
+    reason: str = "",
+    review: str = "",
+    entity: str = "Park",
+    measure: str = "member universities",
+    unit: str = "university",
+) -> dict[str, str]:
     start, end = span(doc, quote)
-    return {"claim_id": cid, "status": status, "entity": entity, "measure": measure, "value": value, "unit": unit,
-            "qualifier": "=", "year": year, "year_source": "published", "aspect": "level", "kind": "count",
-            "n_sources": "1", "sources": f"{doc}:{start}-{end}", "quotes": quote, "conflict_group": group,
-            "reason": reason, "review": review}
+    return {
+        "claim_id": cid,
+        "status": status,
+        "entity": entity,
+        "measure": measure,
+        "value": value,
+        "unit": unit,
+        "qualifier": "=",
+        "year": year,
+        "year_source": "published",
+        "aspect": "level",
+        "kind": "count",
+        "n_sources": "1",
+        "sources": f"{doc}:{start}-{end}",
+        "quotes": quote,
+        "conflict_group": group,
+        "reason": reason,
+        "review": review,
+    }
 
 
 REASON = "58 (d2018, 2018, year from publication date) vs 67 (d2022, 2022, year from publication date)"
 CLAIMS = [
     claim("c58", "conflict", "d2018", "58 colleges and universities", "58", "2018", group="svup", reason=REASON),
-    claim("c67", "conflict", "d2022", "67 well -known universities", "67", "2022", group="svup", reason=REASON,
-          review="accepted; checked the park site"),
+    claim(
+        "c67",
+        "conflict",
+        "d2022",
+        "67 well -known universities",
+        "67",
+        "2022",
+        group="svup",
+        reason=REASON,
+        review="accepted; checked the park site",
+    ),
     claim("c17", "single", "d2022", "17 bases", "17", "2022", measure="bases", unit="base"),
-    claim("cev", "single", "evil", '5 "labs & rooms"', "5", "2021", entity='Ten & Co "</script><script>x()',
-          measure="labs", unit="lab", review="corrected:6"),
+    claim(
+        "cev",
+        "single",
+        "evil",
+        '5 "labs & rooms"',
+        "5",
+        "2021",
+        entity='Ten & Co "</script><script>x()',
+        measure="labs",
+        unit="lab",
+        review="corrected:6",
+    ),
 ]
 MENTIONS = [
     mention("d2018", "58 colleges and universities", "58", "university", "2018"),
@@ -86,7 +146,7 @@ def test_json_in_script_escapes_markup() -> None:
 
 def test_conflicts_come_first_with_both_sides(page: str) -> None:
     assert page.index('id="conflicts"') < page.index('id="series"') < page.index('id="claims"')
-    conflict = page[page.index('<article class="conflict"'):page.index("</article>")]
+    conflict = page[page.index('<article class="conflict"') : page.index("</article>")]
     assert 'data-group="svup"' in conflict
     assert "<mark>58 colleges and universities</mark> have joined the park so far." in conflict
     assert "<mark>67 well -known universities</mark>" in conflict
@@ -100,8 +160,8 @@ def test_conflicts_come_first_with_both_sides(page: str) -> None:
 def test_every_claim_links_to_its_mentions_in_raw_context(page: str) -> None:
     for c in CLAIMS:
         assert f'id="claim-{c["claim_id"]}"' in page
-    detail = page[page.index('id="detail-c17"'):]
-    detail = detail[:detail.index("</tbody>")]
+    detail = page[page.index('id="detail-c17"') :]
+    detail = detail[: detail.index("</tbody>")]
     assert "<mark>17 bases</mark>" in detail and "chars 70–78" in detail
     assert "entity from &lt;heading&gt;" in detail and "c17,accepted," in detail
 
@@ -138,8 +198,10 @@ def test_format_value(value: str, unit: str, qualifier: str, text: str) -> None:
 
 
 def test_sources_and_reviews_parse() -> None:
-    assert report.parse_sources("a:1-5; b_c:10-20;junk") == [report.SourceRef("a", 1, 5),
-                                                              report.SourceRef("b_c", 10, 20)]
+    assert report.parse_sources("a:1-5; b_c:10-20;junk") == [
+        report.SourceRef("a", 1, 5),
+        report.SourceRef("b_c", 10, 20),
+    ]
     assert report.split_review("corrected:67; see site") == ("corrected:67", "see site")
     assert report.split_review("") == ("", "")
 

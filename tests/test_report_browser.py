@@ -52,15 +52,20 @@ def chromium() -> str:
     if path is None and os.environ.get("REQUIRE_CHROMIUM"):
         pytest.fail("REQUIRE_CHROMIUM is set but headless Chromium was not found (apt-get install -y chromium)")
     if path is None:
-        pytest.skip("headless Chromium not found: install the Debian package `chromium` "
-                    "(apt-get install -y chromium) or set CHROMIUM=/path/to/chromium")
+        pytest.skip(
+            "headless Chromium not found: install the Debian package `chromium` "
+            "(apt-get install -y chromium) or set CHROMIUM=/path/to/chromium"
+        )
     return path
 
 
 def run_chromium(binary: str, profile: Path, url: str, extra: Sequence[str]) -> str:
     result = subprocess.run(
         [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
-        capture_output=True, text=True, timeout=90, check=False,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
     )
     assert result.returncode == 0, f"chromium failed ({result.returncode}): {result.stderr[-2000:]}"
     return result.stdout
@@ -103,32 +108,82 @@ def visible(rows: _Rows) -> list[str]:
 RAW = {
     "d2018": "Virtual park news.\n\nA total of 58 colleges and universities have joined the park so far.",
     "d2022": "The Shenzhen Virtual University Park gathered 67 well -known universities at home and abroad, "
-             "and established 17 industrialized bases.",
+    "and established 17 industrialized bases.",
     "evil": 'Intro <script>document.title="pwned"</script>. The "Ten & Co" lab has 5 "labs & rooms".',
 }
 
 
-def _claim(cid: str, status: str, doc: str, quote: str, value: str, year: str, measure: str, unit: str,
-           group: str = "", reason: str = "", review: str = "") -> dict[str, str]:
+def _claim(
+    cid: str,
+    status: str,
+    doc: str,
+    quote: str,
+    value: str,
+    year: str,
+    measure: str,
+    unit: str,
+    group: str = "",
+    reason: str = "",
+    review: str = "",
+) -> dict[str, str]:
     start = RAW[doc].index(quote)
-    return {"claim_id": cid, "status": status, "entity": "Shenzhen Virtual University Park", "measure": measure,
-            "value": value, "unit": unit, "qualifier": "=", "year": year, "year_source": "published",
-            "aspect": "level", "kind": "count", "n_sources": "1", "sources": f"{doc}:{start}-{start + len(quote)}",
-            "quotes": quote, "conflict_group": group, "reason": reason, "review": review}
+    return {
+        "claim_id": cid,
+        "status": status,
+        "entity": "Shenzhen Virtual University Park",
+        "measure": measure,
+        "value": value,
+        "unit": unit,
+        "qualifier": "=",
+        "year": year,
+        "year_source": "published",
+        "aspect": "level",
+        "kind": "count",
+        "n_sources": "1",
+        "sources": f"{doc}:{start}-{start + len(quote)}",
+        "quotes": quote,
+        "conflict_group": group,
+        "reason": reason,
+        "review": review,
+    }
 
 
 REASON = "58 (d2018, 2018, year from publication date) vs 67 (d2022, 2022, year from publication date)"
 CLAIMS = [
-    _claim("c58", "conflict", "d2018", "58 colleges and universities", "58", "2018", "member universities",
-           "university", "svup", REASON),
-    _claim("c67", "conflict", "d2022", "67 well -known universities", "67", "2022", "member universities",
-           "university", "svup", REASON, "accepted; 67 is the 2022 count"),
+    _claim(
+        "c58",
+        "conflict",
+        "d2018",
+        "58 colleges and universities",
+        "58",
+        "2018",
+        "member universities",
+        "university",
+        "svup",
+        REASON,
+    ),
+    _claim(
+        "c67",
+        "conflict",
+        "d2022",
+        "67 well -known universities",
+        "67",
+        "2022",
+        "member universities",
+        "university",
+        "svup",
+        REASON,
+        "accepted; 67 is the 2022 count",
+    ),
     _claim("c17", "single", "d2022", "17 industrialized bases", "17", "2022", "industrialization bases", "base"),
     _claim("cev", "single", "evil", '5 "labs & rooms"', "5", "2021", "labs", "lab", review="rejected"),
 ]
-DOCS = {"d2018": DocInfo("d2018", "Innovation-driven Development", "2018-08-09", "stated"),
-        "d2022": DocInfo("d2022", "Shenzhen High -tech Zone builds national strategic technology forces",
-                         "2022-07-12", "stated")}
+DOCS = {
+    "d2018": DocInfo("d2018", "Innovation-driven Development", "2018-08-09", "stated"),
+    "d2022": DocInfo(
+        "d2022", "Shenzhen High -tech Zone builds national strategic technology forces", "2022-07-12", "stated"
+    ),
+}
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +213,7 @@ def test_conflicts_rendered_and_script_inert(chromium: str, fixture_page: Path, 
         ("?filter=timeseries", []),
     ],
 )
-def test_filter_from_url(chromium: str, fixture_page: Path, tmp_path: Path, query: str, expected: list[str]
-                         ) -> None:
+def test_filter_from_url(chromium: str, fixture_page: Path, tmp_path: Path, query: str, expected: list[str]) -> None:
     rows = dom(chromium, tmp_path / "profile", fixture_page.as_uri() + query)
     assert visible(rows) == expected
     assert rows.table.get("data-visible") == str(len(expected))
@@ -172,8 +226,9 @@ def test_sort_from_url(chromium: str, fixture_page: Path, tmp_path: Path) -> Non
 
 def test_fixture_screenshot(chromium: str, fixture_page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "review.png"
-    run_chromium(chromium, tmp_path / "profile", fixture_page.as_uri(),
-                 [f"--screenshot={shot}", "--window-size=1280,1000"])
+    run_chromium(
+        chromium, tmp_path / "profile", fixture_page.as_uri(), [f"--screenshot={shot}", "--window-size=1280,1000"]
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 
@@ -190,6 +245,7 @@ def test_real_output_page(chromium: str, tmp_path: Path) -> None:
     assert len(rows.conflict_groups) == len({c["conflict_group"] for c in conflicts})
     assert visible(rows) == [f"claim-{c['claim_id']}" for c in conflicts]
     shot = Path("output/review.png")
-    run_chromium(chromium, tmp_path / "profile2", page.as_uri(), [f"--screenshot={shot.resolve()}",
-                                                                  "--window-size=1280,1400"])
+    run_chromium(
+        chromium, tmp_path / "profile2", page.as_uri(), [f"--screenshot={shot.resolve()}", "--window-size=1280,1400"]
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -25,30 +25,73 @@ RAW = {
 }
 
 
-def gold_row(doc: str, quote: str, value: str, unit: str, *, occurrence: int = 1, required: str = "1",
-             entity: str = "Shenzhen", year: str = "2021", qualifier: str = "=", kind: str = "count") -> dict[str, str]:
-    return {"doc": doc, "quote": quote, "occurrence": str(occurrence), "value": value, "unit": unit,
-            "measure": "", "entity": entity, "year": year, "qualifier": qualifier, "kind": kind,
-            "required": required, "note": ""}
+def gold_row(
+    doc: str,
+    quote: str,
+    value: str,
+    unit: str,
+    *,
+    occurrence: int = 1,
+    required: str = "1",
+    entity: str = "Shenzhen",
+    year: str = "2021",
+    qualifier: str = "=",
+    kind: str = "count",
+) -> dict[str, str]:
+    return {
+        "doc": doc,
+        "quote": quote,
+        "occurrence": str(occurrence),
+        "value": value,
+        "unit": unit,
+        "measure": "",
+        "entity": entity,
+        "year": year,
+        "qualifier": qualifier,
+        "kind": kind,
+        "required": required,
+        "note": "",
+    }
 
 
-def pred(doc: str, quote: str, value: str, unit: str, *, occurrence: int = 1, entity: str = "Shenzhen",
-         year: str = "2021", qualifier: str = "=", kind: str = "count", shift: tuple[int, int] = (0, 0)
-         ) -> dict[str, str]:
+def pred(
+    doc: str,
+    quote: str,
+    value: str,
+    unit: str,
+    *,
+    occurrence: int = 1,
+    entity: str = "Shenzhen",
+    year: str = "2021",
+    qualifier: str = "=",
+    kind: str = "count",
+    shift: tuple[int, int] = (0, 0),
+) -> dict[str, str]:
     """A predicted mention at the ``occurrence``-th place of ``quote``, its span optionally shifted."""
     start = -1
     for _ in range(occurrence):
         start = RAW[doc].index(quote, start + 1)
-    return {"doc": doc, "start": str(start + shift[0]), "end": str(start + len(quote) + shift[1]), "quote": quote,
-            "value": value, "unit": unit, "qualifier": qualifier, "kind": kind, "entity": entity, "year": year}
+    return {
+        "doc": doc,
+        "start": str(start + shift[0]),
+        "end": str(start + len(quote) + shift[1]),
+        "quote": quote,
+        "value": value,
+        "unit": unit,
+        "qualifier": qualifier,
+        "kind": kind,
+        "entity": entity,
+        "year": year,
+    }
 
 
 GOLD = [
     gold_row("a", "18,650 national high-tech enterprises", "18650", "enterprise"),
     gold_row("a", "12 labs", "12", "lab"),
     gold_row("a", "12 labs", "12", "lab", occurrence=2),
-    gold_row("b", "67 well-known universities", "67", "university", entity="Shenzhen Virtual University Park",
-             year="2022"),
+    gold_row(
+        "b", "67 well-known universities", "67", "university", entity="Shenzhen Virtual University Park", year="2022"
+    ),
     gold_row("b", "10 years", "10", "year", required="0", kind="duration"),
 ]
 
@@ -58,21 +101,29 @@ def perfect() -> list[dict[str, str]]:
         pred("a", "18,650 national high-tech enterprises", "18650", "enterprise"),
         pred("a", "12 labs", "12", "lab"),
         pred("a", "12 labs", "12", "lab", occurrence=2),
-        pred("b", "67 well-known universities", "67", "university", entity="Shenzhen Virtual University Park",
-             year="2022"),
+        pred(
+            "b",
+            "67 well-known universities",
+            "67",
+            "university",
+            entity="Shenzhen Virtual University Park",
+            year="2022",
+        ),
     ]
 
 
 def test_gold_occurrence_picks_the_nth_match() -> None:
     located = locate_gold(GOLD, RAW)
     first, second = located[1], located[2]
-    assert RAW["a"][first.start:first.end] == "12 labs"
-    assert second.start > first.start and RAW["a"][second.start:second.end] == "12 labs"
+    assert RAW["a"][first.start : first.end] == "12 labs"
+    assert second.start > first.start and RAW["a"][second.start : second.end] == "12 labs"
 
 
-@pytest.mark.parametrize("row", [gold_row("a", "13 labs", "13", "lab"), gold_row("a", "12 labs", "12", "lab",
-                                                                                 occurrence=3)],
-                         ids=["absent quote", "occurrence too high"])
+@pytest.mark.parametrize(
+    "row",
+    [gold_row("a", "13 labs", "13", "lab"), gold_row("a", "12 labs", "12", "lab", occurrence=3)],
+    ids=["absent quote", "occurrence too high"],
+)
 def test_unlocatable_gold_stops_the_evaluation(row: dict[str, str]) -> None:
     with pytest.raises(GoldError, match="a: quote"):
         locate_gold([row], RAW)

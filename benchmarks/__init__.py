@@ -1,0 +1,1 @@
+"""Benchmarks of the pipeline: throughput (``benchmarks.throughput``) and quality on NewsQuant."""

@@ -1,0 +1,344 @@
+"""Unclaimed numbers: ``output/normalized`` + ``output/mentions.csv`` -> ``output/unclaimed.csv``.
+
+Every number-like span of every clean text that did not become a mention, with the reason: the
+analyst's to-do list for new rules. A span is *number-like* when :func:`pipeline.numbers.find_numerals`
+reads it as a number (digits or number words, ``5`` of ``5G``, ``19`` of ``COVID-19``) or it is a
+digit ordinal (``19th``). It is *claimed* when its raw span overlaps a mention's raw span.
+
+Reasons (column ``reason``; ``rule`` names the rule where one decided):
+
+- ``excluded by rule``: an exclusion of ``rules/patterns/exclusions.yml`` vetoed the number (``rule`` is
+  its id: ``exclude.year``, ``exclude.tech_name``, ``exclude.quoted_title`` ...);
+- ``bare year``, ``part of a date``, ``ordinal``, ``ordinal in a name``: the extract stage's sentence
+  filter never parsed the sentence (it holds only years and digit ordinals), or nothing proposed the
+  number; told apart by a cheap look at the words around it (no rule; ``rule`` is ``filter``);
+- ``word number without a unit``: a rule proposed the number (``rule``) but a number word with no
+  unit (``one of them``) is not read as a count;
+- ``not chosen``: a rule proposed it (``rule``) but an overlapping quantity won;
+- ``no rule matched``: nothing proposed it as a quantity (no unit found, and the model did not tag it
+  as a number).
+
+Only what is needed is re-run: sentences that pass the sentence filter and hold a number no mention
+covers go through the tokenizer, the tagger and the finder's :meth:`~pipeline.quantities.QuantityFinder.propose`
+(no parser, no NER), which tell which exclusion vetoed each number and which rules proposed it.
+With a cache (``cache.dir``) a document whose content, mentions, rules and code are unchanged is not
+looked at again.
+
+Invariants: ``raw[start:end] == quote``; rows sorted by doc, start, end; columns ``UNCLAIMED_COLUMNS``;
+``\\n`` line ends; deterministic.
+
+CLI: ``python -m pipeline.unclaimed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc
+from tqdm import tqdm
+
+from pipeline.cache import ArticleCache, fingerprint, module_sources
+from pipeline.extract import PHASE2, Extractor, StaleInput, document_key, read_raw, stage_fingerprint
+from pipeline.normalize import NormalizedDoc, load_normalized
+from pipeline.numbers import find_numerals, is_year_like
+from pipeline.params import load_params
+from pipeline.quantities import DEFAULT_MODEL
+from pipeline.ruleio import RuleError
+from pipeline.sentences import split_sentences
+
+__all__ = [
+    "REASONS",
+    "UNCLAIMED_COLUMNS",
+    "Unclaimed",
+    "classify_cheaply",
+    "main",
+    "number_spans",
+    "run",
+    "unclaimed_in",
+    "write_unclaimed",
+]
+
+REASONS = (
+    "excluded by rule",
+    "bare year",
+    "part of a date",
+    "ordinal",
+    "ordinal in a name",
+    "word number without a unit",
+    "not chosen",
+    "no rule matched",
+)
+#: the ``rule`` of reasons decided by the cheap look, not by a rule file
+FILTER = "filter"
+
+_DIGIT_ORDINAL = re.compile(r"(?<![\w.,])\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+# "December 7, 2014", "Jan. 2019", "in May 2020": a month name (and a day) just before the year
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+$", re.IGNORECASE)
+# "7 December 2014", "2019-05", "2019/05", "2019.07.12", "2019年": the year glued into a date
+_MONTH_AFTER = re.compile(rf"^\s+(?:{_MONTHS})\b|^[-/.]\d{{1,2}}\b", re.IGNORECASE)
+_DAY_MONTH_BEFORE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+$|\d{{1,2}}[-/.]$", re.IGNORECASE)
+# an ordinal in a name: "19th China Hi-Tech Fair", "14th Five-Year Plan" (a capital follows)
+_CAPITAL_AFTER = re.compile(r"^[\s-]+[A-Z]")
+
+
+@dataclass(frozen=True, slots=True)
+class Unclaimed:
+    """One number-like span that is not (part of) a mention: one row of ``output/unclaimed.csv``."""
+
+    doc: str
+    start: int  #: raw-article offsets, half-open
+    end: int
+    quote: str  #: ``raw[start:end]``
+    reason: str  #: one of REASONS
+    rule: str  #: the exclusion that vetoed it, the rule(s) that proposed it, or ``filter``
+    sentence: str  #: the clean sentence
+
+    def to_row(self) -> dict[str, str]:
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+
+
+UNCLAIMED_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Unclaimed))
+
+
+def number_spans(text: str, extractor: Extractor) -> list[tuple[int, int]]:
+    """Half-open spans of the number-like phrases of ``text``, in order: numerals and digit ordinals."""
+    tokens = extractor.nlp.get_pipe("quantity_tokens")
+    found = {
+        (n.start, n.end)
+        for n in find_numerals(text, tokens.vocab, tokens.glued, tokens.money_before)  # type: ignore[attr-defined]
+    }
+    found |= {(m.start(), m.end()) for m in _DIGIT_ORDINAL.finditer(text)}
+    return sorted(found)
+
+
+def classify_cheaply(text: str, start: int, end: int) -> str:
+    """Why a year-like number or a digit ordinal at ``text[start:end]`` is not a quantity, from the
+    words around it alone: ``part of a date``, ``bare year``, ``ordinal in a name``, ``ordinal``;
+    ``no rule matched`` for anything else."""
+    number = text[start:end]
+    if is_year_like(number):
+        before, after = text[max(0, start - 24) : start], text[end : end + 16]
+        if _MONTH_BEFORE.search(before) or _MONTH_AFTER.match(after) or _DAY_MONTH_BEFORE.search(before):
+            return "part of a date"
+        return "bare year"
+    if _DIGIT_ORDINAL.fullmatch(number) or re.match(r"(?:st|nd|rd|th)\b", text[end : end + 3], re.IGNORECASE):
+        tail = end if _DIGIT_ORDINAL.fullmatch(number) else end + 2
+        return "ordinal in a name" if _CAPITAL_AFTER.match(text[tail : tail + 3]) else "ordinal"
+    return "no rule matched"
+
+
+@dataclass(frozen=True, slots=True)
+class _Open:
+    """A number no mention covers, in a sentence that needs the finder to explain it."""
+
+    start: int  #: clean offsets in the document
+    end: int
+    sentence_start: int
+
+
+def _overlaps(span: tuple[int, int], covered: Sequence[tuple[int, int]]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in covered)
+
+
+def _propose(extractor: Extractor, texts: list[str]) -> list[Doc]:
+    """Tokenizer, tagger and the quantity components' phase 1 (:meth:`QuantityFinder.propose`), as the
+    extract stage runs them before deciding whether to parse a sentence."""
+    nlp = extractor.nlp
+    finder = nlp.get_pipe("quantity_finder")
+    docs = [nlp.make_doc(text) for text in texts]
+    for name, proc in nlp.pipeline:
+        if name in PHASE2 or name == "quantity_finder":
+            continue
+        if hasattr(proc, "pipe"):
+            docs = list(proc.pipe(docs, batch_size=extractor.batch_size))
+        else:
+            docs = [proc(doc) for doc in docs]
+    for doc in docs:
+        finder.propose(doc)  # type: ignore[attr-defined]
+    return docs
+
+
+def _reason_from_proposal(doc: Doc, start: int, end: int, sentence: str) -> tuple[str, str]:
+    """Reason and rule for the number at sentence offsets ``[start, end)`` of a proposed ``doc``."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    proposal = doc._.proposal
+    if span is None or len(span) == 0 or proposal is None:
+        return classify_cheaply(sentence, start, end), FILTER
+    candidates, vetoed, _ = proposal
+    tokens = range(span.start, span.end)
+    for i in tokens:
+        if i in vetoed:
+            return "excluded by rule", str(vetoed[i].rule.id)
+    proposers = sorted({c.rule_id for c in candidates if c.numeral[0] < span.end and span.start < c.numeral[1]})
+    if proposers:
+        words = bool(doc[span.start]._.numeral_words)
+        unitless = all(not c.unit for c in candidates if c.rule_id in proposers)
+        reason = "word number without a unit" if words and unitless else "not chosen"
+        return reason, "+".join(proposers)
+    cheap = classify_cheaply(sentence, start, end)
+    return cheap, FILTER if cheap != "no rule matched" else ""
+
+
+def unclaimed_in(
+    ndoc: NormalizedDoc, raw: str, mention_spans: Sequence[tuple[int, int]], extractor: Extractor
+) -> list[Unclaimed]:
+    """The unclaimed numbers of one document, given the raw spans of its mentions."""
+    text = ndoc.text
+    rows: list[Unclaimed] = []
+    to_parse: dict[int, list[_Open]] = defaultdict(list)
+    sentence_end: dict[int, int] = {}
+
+    def add(start: int, end: int, reason: str, rule: str, sentence: str) -> None:
+        raw_start, raw_end = ndoc.to_raw(start, end)
+        rows.append(Unclaimed(ndoc.doc, raw_start, raw_end, raw[raw_start:raw_end], reason, rule, sentence))
+
+    for s, e in split_sentences(text):
+        sentence = text[s:e]
+        open_spans = [
+            (s + a, s + b)
+            for a, b in number_spans(sentence, extractor)
+            if not _overlaps(ndoc.to_raw(s + a, s + b), mention_spans)
+        ]
+        if not open_spans:
+            continue
+        if not extractor.may_hold_quantity(sentence):
+            for a, b in open_spans:
+                add(a, b, classify_cheaply(text, a, b), FILTER, sentence)
+            continue
+        to_parse[s] = [_Open(a, b, s) for a, b in open_spans]
+        sentence_end[s] = e
+    starts = sorted(to_parse)
+    docs = _propose(extractor, [text[s : sentence_end[s]] for s in starts])
+    for s, doc in zip(starts, docs, strict=True):
+        sentence = text[s : sentence_end[s]]
+        for item in to_parse[s]:
+            reason, rule = _reason_from_proposal(doc, item.start - s, item.end - s, sentence)
+            add(item.start, item.end, reason, rule, sentence)
+        doc._.proposal = None
+    rows.sort(key=lambda r: (r.doc, r.start, r.end))
+    return rows
+
+
+def run(
+    docs: Iterable[tuple[NormalizedDoc, str]],
+    mentions: Mapping[str, Sequence[tuple[int, int]]],
+    extractor: Extractor,
+    cache: ArticleCache | None = None,
+    *,
+    progress: bool = False,
+    total: int | None = None,
+) -> Iterator[Unclaimed]:
+    """Unclaimed numbers of every (normalized doc, raw text), given each doc's mention raw spans."""
+    for ndoc, raw in tqdm(docs, total=total, desc="unclaimed", unit="article", disable=not progress):
+        spans = sorted(mentions.get(ndoc.doc, ()))
+        key = ""
+        if cache is not None:
+            spans_text = ";".join(f"{s}-{e}" for s, e in spans)
+            key = f"{document_key(ndoc)}:{hashlib.sha256(spans_text.encode()).hexdigest()}"
+            hit = cache.get(key)
+            if hit is not None:
+                yield from (Unclaimed(**row) for row in hit)
+                continue
+        found = unclaimed_in(ndoc, raw, spans, extractor)
+        if cache is not None:
+            cache.put(key, [asdict(row) for row in found])
+        yield from found
+
+
+def read_mention_spans(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """Raw spans of the mentions in ``mentions.csv``, per doc."""
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            spans[row["doc"]].append((int(row["start"]), int(row["end"])))
+    return dict(spans)
+
+
+def write_unclaimed(rows: Iterable[Unclaimed], out: io.TextIOBase | io.StringIO) -> int:
+    """CSV with UNCLAIMED_COLUMNS, ``\\n`` line ends; returns the number of rows."""
+    writer = csv.DictWriter(out, fieldnames=list(UNCLAIMED_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    n = 0
+    for row in rows:
+        writer.writerow(row.to_row())
+        n += 1
+    return n
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    params = load_params()
+    paths = params.get("paths", {})
+    settings: dict[str, Any] = dict(params.get("extract") or {})
+    output = Path(paths.get("output", "output"))
+    parser = argparse.ArgumentParser(prog="python -m pipeline.unclaimed", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--normalized", type=Path, default=Path(paths.get("normalized", "output/normalized")))
+    parser.add_argument("--seeds", type=Path, default=Path(paths.get("seeds", "seeds")), help="raw articles")
+    parser.add_argument("--rules", type=Path, default=Path(paths.get("rules", "rules")))
+    parser.add_argument("--mentions", type=Path, default=output / "mentions.csv")
+    parser.add_argument("--out", type=Path, default=output / "unclaimed.csv")
+    parser.add_argument("--model", default=settings.get("model", DEFAULT_MODEL))
+    parser.add_argument("--batch-size", type=int, default=int(settings.get("batch_size", 64)))
+    parser.add_argument(
+        "--cache",
+        default=(params.get("cache") or {}).get("dir", ".cache"),
+        help="per-article cache folder ('' turns it off)",
+    )
+    args = parser.parse_args(argv)
+
+    try:
+        extractor = Extractor(args.model, args.rules, args.batch_size)
+    except RuleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    paths_in = sorted(args.normalized.glob("*.json"))
+    if not paths_in:
+        print(f"error: no normalized documents in {args.normalized}", file=sys.stderr)
+        return 1
+    if not args.mentions.is_file():
+        print(f"error: {args.mentions} does not exist; run the extract stage first", file=sys.stderr)
+        return 1
+    mentions = read_mention_spans(args.mentions)
+    settings = {**settings, "model": args.model, "batch_size": args.batch_size}
+    # what extract depends on, plus this module's own code
+    stage = fingerprint(module_sources(["pipeline.unclaimed"]), [stage_fingerprint(extractor, args.rules, settings)])
+    cache = ArticleCache(args.cache or None, "unclaimed", stage)
+
+    def docs() -> Iterator[tuple[NormalizedDoc, str]]:
+        for path in paths_in:
+            ndoc = load_normalized(path)
+            yield ndoc, read_raw(ndoc, args.seeds)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(args.out.name + ".partial")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="\n") as fh:
+            rows = run(docs(), mentions, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
+            n = write_unclaimed(rows, fh)
+        partial.replace(args.out)
+    except (StaleInput, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"unclaimed: {n} number(s) without a mention in {len(paths_in)} article(s) written to {args.out} "
+        f"({cache.hits} unchanged, from the cache)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
