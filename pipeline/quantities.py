@@ -175,6 +175,7 @@ class CountedConventions(StrictModel):
     compounds: list[str] = Field(default_factory=list)
     ellipsis_before: list[str] = Field(default_factory=list)
     ellipsis_after: list[str] = Field(default_factory=list)
+    carry_before: list[str] = Field(default_factory=list)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     irregular_plurals: dict[str, str] = Field(default_factory=dict)
 
@@ -572,6 +573,13 @@ class QuantityFinder:
             rf"\b(?:{_forms_regex(conv.ellipsis_before, True)})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE
         )
         self._cue_after = re.compile(rf"\s+(?:{_forms_regex(conv.ellipsis_after, False)})\b", re.IGNORECASE)
+        # the cue, then at most a hedge ("from 208 pounds to about 193")
+        hedges = _forms_regex(self.qualifiers.before_map, True)
+        self._carry_cue = (
+            re.compile(rf"(?<![\w-])(?:{_forms_regex(conv.carry_before, True)})\s+(?:(?:{hedges})\s+)?$", re.IGNORECASE)
+            if conv.carry_before
+            else None
+        )
 
     # -- helpers
 
@@ -953,10 +961,13 @@ class QuantityFinder:
                     )
                 )
         candidates.sort(key=lambda c: (-c.priority, -(c.end - c.start), c.start))
+        # a range whose low end is vetoed ("in 2018 to 3.9 million": a year) is no range: its high end
+        # stands alone, read by the next rule that matches it
+        broken = {(c.rule_id, c.start, c.end) for c in candidates if c.range_low and self._is_vetoed(c, vetoed)}
         chosen: list[_Candidate] = []
         taken: set[int] = set()
         for c in candidates:
-            if self._is_vetoed(c, vetoed):
+            if self._is_vetoed(c, vetoed) or (c.rule_id, c.start, c.end) in broken:
                 continue
             span = set(range(c.start, c.end))
             if span & taken:
@@ -1006,6 +1017,10 @@ class QuantityFinder:
             ):
                 c.unit, c.kind = nxt.unit, nxt.kind
                 continue
+            carried = self._carried_unit(doc, text, chosen, k)
+            if carried is not None:
+                c.unit, c.kind = carried
+                continue
             unit, where = self._number_of_noun(doc, c.start)
             start_char = doc[c.start].idx
             end_char = _end_char(doc, c.end)
@@ -1024,6 +1039,27 @@ class QuantityFinder:
                             break
             if unit:
                 c.unit = unit
+
+    def _carried_unit(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+        """``from 208 pounds to 193``: after a ``carry_before`` cue, the unit of the quantity that ends at
+        most three words before the cue, with no clause break between (a percent in between is skipped)."""
+        if self._carry_cue is None:
+            return None
+        start_char = doc[chosen[k].start].idx
+        cue = self._carry_cue.search(text, max(0, start_char - 40), start_char)
+        if cue is None:
+            return None
+        for prev in reversed(chosen[:k]):
+            prev_end = _end_char(doc, prev.end)
+            if prev_end > cue.start():
+                continue
+            if prev.kind == "percent":
+                continue
+            between = text[prev_end : cue.start()]
+            if not prev.unit or len(between.split()) > 3 or re.search(r"[.;:!?()]", between):
+                return None
+            return prev.unit, prev.kind
+        return None
 
     def _number_of_noun(self, doc: Doc, before: int) -> tuple[str, int]:
         for i in range(before - 2, -1, -1):
