@@ -436,25 +436,47 @@ def mention_json(mention: Mention) -> str:
     return json.dumps(row, ensure_ascii=False)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    params = load_params()
+def add_stage_arguments(parser: argparse.ArgumentParser, params: Mapping[str, Any]) -> None:
+    """The command-line options every stage that runs the model shares (defaults from params.yaml)."""
     paths = params.get("paths", {})
     settings = params.get("extract", {})
-    parser = argparse.ArgumentParser(prog="python -m pipeline.extract", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--normalized", type=Path, default=Path(paths.get("normalized", "output/normalized")))
     parser.add_argument("--seeds", type=Path, default=Path(paths.get("seeds", "seeds")), help="raw articles")
     parser.add_argument("--rules", type=Path, default=Path(paths.get("rules", "rules")))
-    parser.add_argument("--out", type=Path, default=Path(paths.get("output", "output")) / "mentions.csv")
     parser.add_argument("--model", default=settings.get("model", DEFAULT_MODEL))
     parser.add_argument("--batch-size", type=int, default=int(settings.get("batch_size", 64)))
-    parser.add_argument("--stdin", action="store_true", help="read one text from stdin instead of the stage input")
-    parser.add_argument("--jsonl", action="store_true", help="with --stdin: one JSON mention per line")
-    parser.add_argument("--published", default=None, help="with --stdin: publication date (YYYY-MM-DD)")
     parser.add_argument(
         "--cache",
         default=(params.get("cache") or {}).get("dir", ".cache"),
         help="per-article cache folder ('' turns it off)",
     )
+
+
+def read_documents(paths_in: Sequence[Path], seeds: Path, skipped: list[str]) -> Iterator[tuple[NormalizedDoc, str]]:
+    """Each normalized document with its raw text. One unreadable or stale article is reported on stderr,
+    named in ``skipped`` and left out; the others still go through."""
+    for path in paths_in:
+        try:
+            ndoc = load_normalized(path)
+            raw = read_raw(ndoc, seeds)
+        except (StaleInput, OSError, ValueError, KeyError, TypeError) as exc:
+            reason = exc if isinstance(exc, StaleInput | OSError) else f"not a normalized document ({exc!r})"
+            print(f"error: {path}: {reason}; skipped", file=sys.stderr)
+            skipped.append(path.name)
+            continue
+        yield ndoc, raw
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    params = load_params()
+    paths = params.get("paths", {})
+    settings = params.get("extract", {})
+    parser = argparse.ArgumentParser(prog="python -m pipeline.extract", description=(__doc__ or "").split("\n\n")[0])
+    add_stage_arguments(parser, params)
+    parser.add_argument("--out", type=Path, default=Path(paths.get("output", "output")) / "mentions.csv")
+    parser.add_argument("--stdin", action="store_true", help="read one text from stdin instead of the stage input")
+    parser.add_argument("--jsonl", action="store_true", help="with --stdin: one JSON mention per line")
+    parser.add_argument("--published", default=None, help="with --stdin: publication date (YYYY-MM-DD)")
     args = parser.parse_args(argv)
 
     try:
@@ -478,23 +500,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
     skipped: list[str] = []
-
-    def docs() -> Iterator[tuple[NormalizedDoc, str]]:
-        # one unreadable or stale article is reported and skipped; the others still go through
-        for path in paths_in:
-            try:
-                ndoc = load_normalized(path)
-                raw = read_raw(ndoc, args.seeds)
-            except (StaleInput, OSError, ValueError, KeyError, TypeError) as exc:
-                reason = exc if isinstance(exc, StaleInput | OSError) else f"not a normalized document ({exc!r})"
-                print(f"error: {path}: {reason}; skipped", file=sys.stderr)
-                skipped.append(path.name)
-                continue
-            yield ndoc, raw
-
     settings = {**settings, "model": args.model, "batch_size": args.batch_size}
     cache = ArticleCache(args.cache or None, "extract", stage_fingerprint(extractor, args.rules, settings))
-    stream = run(docs(), extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
+    docs = read_documents(paths_in, args.seeds, skipped)
+    stream = run(docs, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # written to a temporary file first: a failure half-way leaves the previous mentions.csv intact
     partial = args.out.with_name(args.out.name + ".partial")

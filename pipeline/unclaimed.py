@@ -48,11 +48,18 @@ from spacy.tokens import Doc
 from tqdm import tqdm
 
 from pipeline.cache import ArticleCache, fingerprint, module_sources
-from pipeline.extract import PHASE2, Extractor, StaleInput, document_key, read_raw, stage_fingerprint
-from pipeline.normalize import NormalizedDoc, load_normalized
+from pipeline.extract import (
+    PHASE2,
+    Extractor,
+    StaleInput,
+    add_stage_arguments,
+    document_key,
+    read_documents,
+    stage_fingerprint,
+)
+from pipeline.normalize import NormalizedDoc
 from pipeline.numbers import find_numerals, is_year_like
 from pipeline.params import load_params
-from pipeline.quantities import DEFAULT_MODEL
 from pipeline.ruleio import RuleError
 from pipeline.sentences import split_sentences
 
@@ -285,18 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: dict[str, Any] = dict(params.get("extract") or {})
     output = Path(paths.get("output", "output"))
     parser = argparse.ArgumentParser(prog="python -m pipeline.unclaimed", description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--normalized", type=Path, default=Path(paths.get("normalized", "output/normalized")))
-    parser.add_argument("--seeds", type=Path, default=Path(paths.get("seeds", "seeds")), help="raw articles")
-    parser.add_argument("--rules", type=Path, default=Path(paths.get("rules", "rules")))
+    add_stage_arguments(parser, params)
     parser.add_argument("--mentions", type=Path, default=output / "mentions.csv")
     parser.add_argument("--out", type=Path, default=output / "unclaimed.csv")
-    parser.add_argument("--model", default=settings.get("model", DEFAULT_MODEL))
-    parser.add_argument("--batch-size", type=int, default=int(settings.get("batch_size", 64)))
-    parser.add_argument(
-        "--cache",
-        default=(params.get("cache") or {}).get("dir", ".cache"),
-        help="per-article cache folder ('' turns it off)",
-    )
     args = parser.parse_args(argv)
 
     try:
@@ -317,16 +315,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     stage = fingerprint(module_sources(["pipeline.unclaimed"]), [stage_fingerprint(extractor, args.rules, settings)])
     cache = ArticleCache(args.cache or None, "unclaimed", stage)
 
-    def docs() -> Iterator[tuple[NormalizedDoc, str]]:
-        for path in paths_in:
-            ndoc = load_normalized(path)
-            yield ndoc, read_raw(ndoc, args.seeds)
-
+    skipped: list[str] = []
+    docs = read_documents(paths_in, args.seeds, skipped)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     partial = args.out.with_name(args.out.name + ".partial")
     try:
         with open(partial, "w", encoding="utf-8", newline="\n") as fh:
-            rows = run(docs(), mentions, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
+            rows = run(docs, mentions, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
             n = write_unclaimed(rows, fh)
         partial.replace(args.out)
     except (StaleInput, OSError) as exc:
@@ -334,10 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
-        f"unclaimed: {n} number(s) without a mention in {len(paths_in)} article(s) written to {args.out} "
-        f"({cache.hits} unchanged, from the cache)"
+        f"unclaimed: {n} number(s) without a mention in {len(paths_in) - len(skipped)} article(s) written to "
+        f"{args.out} ({cache.hits} unchanged, from the cache"
+        + (f"; {len(skipped)} skipped: {', '.join(skipped)})" if skipped else ")")
     )
-    return 0
+    return 1 if skipped and len(skipped) == len(paths_in) else 0
 
 
 if __name__ == "__main__":

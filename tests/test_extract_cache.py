@@ -151,3 +151,14 @@ def test_one_bad_article_does_not_stop_the_others(tmp_path: Path, capsys: pytest
     assert "000_794496cc90fbe382.txt changed since it was normalized" in err
     rows = out.read_text(encoding="utf-8").splitlines()
     assert len(rows) > 1 and all(r.startswith("001_") for r in rows[1:])
+
+    # the unclaimed stage reads the same documents the same way
+    from pipeline import unclaimed
+
+    unclaimed_out = tmp_path / "unclaimed.csv"
+    assert unclaimed.main([*extract_args, "--mentions", str(out), "--out", str(unclaimed_out), "--cache", ""]) == 0
+    err = capsys.readouterr().err
+    assert "zzz_broken.json: not a normalized document" in err
+    assert "000_794496cc90fbe382.txt changed since it was normalized" in err
+    rows = unclaimed_out.read_text(encoding="utf-8").splitlines()
+    assert len(rows) > 1 and all(r.startswith("001_") for r in rows[1:])
