@@ -34,7 +34,7 @@ import json
 import re
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -467,6 +467,21 @@ def read_documents(paths_in: Sequence[Path], seeds: Path, skipped: list[str]) ->
         yield ndoc, raw
 
 
+def write_atomically(path: Path, write: Callable[[io.TextIOBase], int]) -> int:
+    """Run ``write`` on a temporary file next to ``path`` and move it into place: a failure half-way
+    leaves the previous output intact. Returns what ``write`` returns (the rows written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="\n") as fh:
+            n = write(fh)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return n
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     params = load_params()
     paths = params.get("paths", {})
@@ -504,15 +519,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = ArticleCache(args.cache or None, "extract", stage_fingerprint(extractor, args.rules, settings))
     docs = read_documents(paths_in, args.seeds, skipped)
     stream = run(docs, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    # written to a temporary file first: a failure half-way leaves the previous mentions.csv intact
-    partial = args.out.with_name(args.out.name + ".partial")
     try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as fh:
-            n = write_mentions(stream, fh)
-        partial.replace(args.out)
+        n = write_atomically(args.out, lambda fh: write_mentions(stream, fh))
     except (StaleInput, OSError) as exc:
-        partial.unlink(missing_ok=True)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(

@@ -56,6 +56,7 @@ from pipeline.extract import (
     document_key,
     read_documents,
     stage_fingerprint,
+    write_atomically,
 )
 from pipeline.normalize import NormalizedDoc
 from pipeline.numbers import find_numerals, is_year_like
@@ -317,15 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     skipped: list[str] = []
     docs = read_documents(paths_in, args.seeds, skipped)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.out.with_name(args.out.name + ".partial")
+    rows = run(docs, mentions, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
     try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as fh:
-            rows = run(docs, mentions, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
-            n = write_unclaimed(rows, fh)
-        partial.replace(args.out)
+        n = write_atomically(args.out, lambda fh: write_unclaimed(rows, fh))
     except (StaleInput, OSError) as exc:
-        partial.unlink(missing_ok=True)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
