@@ -38,6 +38,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, compile_prefix_regex
 
 from pipeline.numbers import NumberVocab, Numeral, find_numerals, is_year_like, load_vocab, parse_ordinal
+from pipeline.poslookup import replace_attribute_ruler
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
 from pipeline.types import KINDS, QUALIFIERS, Quantity
 
@@ -1177,6 +1178,7 @@ def load_nlp(model: str = DEFAULT_MODEL, rules_dir: str | Path = "rules", *, bla
     rules = load_quantity_rules(rules_dir)
     _RULES_CACHE[str(Path(rules_dir).resolve())] = rules
     nlp = spacy.blank("en") if blank else spacy.load(model)
+    replace_attribute_ruler(nlp)
     customize_tokenizer(nlp, rules.units)
     config = {"rules_dir": str(rules_dir)}
     nlp.add_pipe("quantity_tokens", config=config)
