@@ -36,6 +36,7 @@ from pathlib import Path
 from pipeline.extract import Extractor
 from pipeline.normalize import normalize_text
 from pipeline.numbers import find_numerals
+from pipeline.quantities import cached_rules, singular
 from pipeline.types import Quantity, format_decimal
 
 #: published NewsQuant F1 (value, value+unit), from the benchmark README
@@ -73,6 +74,8 @@ UNIT_NAMES = {
     "m2": "square metre",
     "percent": "percentage",
     "person": "people",
+    "million british thermal unit": "mega british thermal unit",
+    "metric horsepower": "horsepower",
 }
 
 
@@ -95,6 +98,11 @@ def unit_name(q: Quantity, text: str) -> str:
             words.pop(0)
         if words and words[0].startswith("-"):  # "six-cylinder engines": the number's compound
             words[0] = words[0].lstrip("-")
+        head = unit.split()[-1]
+        irregular = {k.lower(): v for k, v in cached_rules("rules").units.counted.irregular_plurals.items()}
+        if words and singular(words[-1], irregular) == head:
+            # the head as we singularize it ("viruses" -> "virus", which the scorer's suffix rules miss)
+            words[-1] = UNIT_NAMES.get(head, head)
         return " ".join(words)
     if 0 <= q.unit_start < q.unit_end:
         symbol = text[q.unit_start : q.unit_end].strip()
