@@ -179,6 +179,9 @@ class CountedConventions(StrictModel):
     ellipsis_before: list[str] = Field(default_factory=list)
     ellipsis_after: list[str] = Field(default_factory=list)
     carry_before: list[str] = Field(default_factory=list)
+    carry_after: list[str] = Field(default_factory=list)
+    parallel_links: list[str] = Field(default_factory=list)
+    level_units: list[str] = Field(default_factory=list)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     irregular_plurals: dict[str, str] = Field(default_factory=dict)
 
@@ -549,6 +552,14 @@ class QuantityTokens:
 _ORD_ENDINGS = {"st", "nd", "rd", "th"}
 
 
+_NOT_FRAMES = {"the", "a", "an", "and", "or", "but", "to", "while", "whilst", "whereas"}
+
+
+def _frame_word(tok: Token) -> bool:
+    """A word that can mark two numbers as standing in the same frame (``is``, ``by``, ``who``)."""
+    return tok.is_alpha and tok.lower_ not in _NOT_FRAMES
+
+
 def _suspended(doc: Doc, c: _Candidate) -> bool:
     """A number written with a hanging hyphen, before a comma or a conjunction (``four-,`` ``five- and``)."""
     end = c.numeral[1]
@@ -639,6 +650,13 @@ class QuantityFinder:
             if conv.carry_before
             else None
         )
+        self._carry_after = (
+            re.compile(rf"\s*(?:{_forms_regex(conv.carry_after, False)})\s+(?:(?:{hedges})\s+)?$", re.IGNORECASE)
+            if conv.carry_after
+            else None
+        )
+        self._parallel_links = {w.lower() for w in conv.parallel_links}
+        self._level_units = set(conv.level_units)
 
     # -- helpers
 
@@ -1096,7 +1114,12 @@ class QuantityFinder:
             ):
                 c.unit, c.kind = nxt.unit, nxt.kind
                 continue
-            carried = self._carried_unit(doc, text, chosen, k)
+            carried = (
+                self._carried_unit(doc, text, chosen, k)
+                or self._unit_after_cue(doc, text, chosen, k)
+                or self._parallel_unit(doc, chosen, k)
+                or self._level_unit(doc, text, chosen, k)
+            )
             if carried is not None:
                 c.unit, c.kind = carried
                 continue
@@ -1156,6 +1179,60 @@ class QuantityFinder:
             if not prev.unit or len(between.split()) > 3 or re.search(r"[.;:!?()]", between):
                 return None
             return prev.unit, prev.kind
+        return None
+
+    def _unit_after_cue(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+        """``280 million of the 1.5 billion shekels``, ``16369.03 up 58.06 points``: before a
+        ``carry_after`` cue, the unit of the quantity right after the cue."""
+        if self._carry_after is None or k + 1 >= len(chosen):
+            return None
+        later = chosen[k + 1]
+        if not later.unit:
+            return None
+        first = later.numeral[0]
+        while first > later.start and doc[first - 1]._.unit_before:
+            first -= 1  # its currency sign or code
+        gap = text[_end_char(doc, chosen[k].end) : doc[first].idx]
+        if self._carry_after.fullmatch(gap + " ") is None:
+            return None
+        return later.unit, later.kind
+
+    def _parallel_unit(self, doc: Doc, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+        """``the highest is 84.75 cents, while the lowest is 74.07``; ``435 homes by open sale and 187 by
+        tender``: a bare number in a clause joined by a ``parallel_links`` word to the clause of an
+        earlier quantity, in the same frame (the same word right before the two numbers, or right after
+        the earlier quantity and the bare number), repeats the earlier unit."""
+        if not self._parallel_links:
+            return None
+        c = chosen[k]
+        for prev in reversed(chosen[:k]):
+            if not prev.unit:
+                continue
+            between = doc[prev.end : c.start]
+            if len(between) > 15 or any(t.text in (".", ";", ":", "(", ")") for t in between):
+                return None
+            if not any(t.lower_ in self._parallel_links for t in between):
+                return None
+            before = (doc[c.start - 1], doc[prev.start - 1]) if c.start > 0 and prev.start > 0 else None
+            after = (doc[c.end], doc[prev.end]) if c.end < len(doc) and prev.end < len(doc) else None
+            frames = [pair for pair in (before, after) if pair is not None]
+            if any(_frame_word(a) and a.lower_ == b.lower_ for a, b in frames):
+                return prev.unit, prev.kind
+            return None
+        return None
+
+    def _level_unit(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+        """``the TA-125 climbed 0.1% to 1,333.18``: a bare level right after a percent change takes the
+        unit of the sentence's other level in a ``level_units`` unit (index points)."""
+        if not self._level_units or k == 0 or chosen[k - 1].kind != "percent":
+            return None
+        change = chosen[k - 1]
+        between = doc[change.end : chosen[k].start]
+        if len(between) > 4 or any(t.text in (".", ";", ":", "(", ")") for t in between):
+            return None
+        for other in chosen:
+            if other is not chosen[k] and other.unit in self._level_units:
+                return other.unit, other.kind
         return None
 
     def _number_of_noun(self, doc: Doc, before: int) -> tuple[str, int]:
