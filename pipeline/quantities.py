@@ -1205,6 +1205,8 @@ class QuantityFinder:
         if not self._parallel_links:
             return None
         c = chosen[k]
+        if c.end < len(doc) and doc[c.end].lower_ == "of":
+            return None  # "2 of 10 finalists": a part of what follows, not an ellipsis
         for prev in reversed(chosen[:k]):
             if not prev.unit:
                 continue
