@@ -93,6 +93,8 @@ def unit_name(q: Quantity, text: str) -> str:
         return "-"
     if q.kind == "count" and 0 <= q.unit_start < q.unit_end:
         phrase = text[q.unit_start : q.unit_end].lower()
+        if q.unit_start < q.number_start < q.unit_end:  # "the top three seeds": the phrase around the number
+            phrase = f"{text[q.unit_start : q.number_start]} {text[q.number_end : q.unit_end]}".lower()
         words = [w for w in phrase.replace("“", " ").replace("”", " ").split() if w not in ("and", "or")]
         while len(words) > 1 and words[0] in _LEADING:
             words.pop(0)

@@ -395,12 +395,19 @@ def _counted_end(doc: Doc, start: int, end: int) -> int:
 _DESCRIPTIVE = ("RB", "RBR", "RBS", "VBN", "VBG")
 
 
-def _counted_phrase_start(doc: Doc, start: int, end: int) -> int:
+_DEFINITE = {"the", "these", "those", "its", "their", "his", "her", "our", "my", "your"}
+
+
+def _counted_phrase_start(doc: Doc, start: int, end: int, number: int = -1) -> int:
     """Where the counted noun phrase starts: the head noun keeps its classifying modifiers (adjectives,
     noun compounds: ``different products``, ``shipping containers``, ``coal-fired power plants``) but
     not the descriptive ones in front of them: participles and adverbs with the word they modify
     (``300 recorded songs`` -> ``songs``, ``400 charging stations`` -> ``stations``, ``20 decently
-    sized plants`` -> ``plants``). A hyphenated word stays whole (``well-known``)."""
+    sized plants`` -> ``plants``). A hyphenated word stays whole (``well-known``). An adjective or noun
+    between a definite determiner and the number classifies the counted noun too (``the top three
+    seeds``, ``the previous two sessions``): the phrase then starts before the number (``number``)."""
+    if number >= 2 and doc[number - 1].tag_ in ("JJ", "JJS", "NN") and doc[number - 2].lower_ in _DEFINITE:
+        return number - 1
     i = start
     while i < end - 1 and doc[i].tag_ in _DESCRIPTIVE and doc[i + 1].tag_ != "HYPH":
         if doc[i].tag_.startswith("RB") and doc[i + 1].tag_ in ("JJ", "VBN") and i + 2 < end:
@@ -831,7 +838,7 @@ class QuantityFinder:
                 end = _counted_end(doc, num[1], end)
                 tail = doc[num[1] : end]
                 unit = _counted_unit(tail, self.counted)
-                unit_span = (_counted_phrase_start(doc, num[1], end), end) if unit else (-1, -1)
+                unit_span = (_counted_phrase_start(doc, num[1], end, num[0]), end) if unit else (-1, -1)
         kind = rule.kind or (self.unit_kinds.get(unit, "count") if unit else "count")
         quote = (doc[num[0]].idx, _end_char(doc, num[1])) if rule.quote == "number" else None
         # rates: "$10 per gram", "63 cents per share", "$1,271.2 an ounce"
@@ -1220,7 +1227,8 @@ class QuantityFinder:
             frames = [pair for pair in (before, after) if pair is not None]
             if any(_frame_word(a) and a.lower_ == b.lower_ for a, b in frames):
                 return prev.unit, prev.kind
-            return None
+            # not this one: an earlier quantity of the clause may share the frame ("68400 people who have
+            # been jobless for one to two years and 95800 who ...")
         return None
 
     def _level_unit(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:

@@ -217,6 +217,8 @@ def test_gold_matching_helper_names_misses(extractor: Extractor) -> None:
         ("The park gathered 67 well-known universities.", "well-known universities"),
         ("The shop sells 50 different products.", "different products"),
         ("It comes from the 12 page document labeled Debrief.", "page"),
+        ("It adds to gains from the previous two sessions.", "previous two sessions"),
+        ("A further 20 jobs went.", "jobs"),
     ],
 )
 def test_counted_phrase_keeps_classifying_modifiers(extractor: Extractor, text: str, phrase: str) -> None:
