@@ -76,6 +76,7 @@ UNIT_NAMES = {
     "person": "people",
     "million british thermal unit": "mega british thermal unit",
     "metric horsepower": "horsepower",
+    "touchdown": "touch down",
 }
 
 
@@ -100,10 +101,11 @@ def unit_name(q: Quantity, text: str) -> str:
             words.pop(0)
         if words and words[0].startswith("-"):  # "six-cylinder engines": the number's compound
             words[0] = words[0].lstrip("-")
-        head = unit.split()[-1]
         irregular = {k.lower(): v for k, v in cached_rules("rules").units.counted.irregular_plurals.items()}
-        if words and singular(words[-1], irregular) == head:
-            # the head as we singularize it ("viruses" -> "virus", which the scorer's suffix rules miss)
+        if words and (" " not in unit or singular(words[-1], irregular) == unit.split()[-1]):
+            # the head as we name it: our singular ("viruses" -> "virus", which the scorer's suffix rules
+            # miss) or our alias ("TDs" -> "touchdown")
+            head = unit.split()[-1]
             words[-1] = UNIT_NAMES.get(head, head)
         return " ".join(words)
     if 0 <= q.unit_start < q.unit_end:
