@@ -10,8 +10,10 @@ The data has no licence: it is read from where it lies and never copied into thi
 Our output is mapped to the benchmark's conventions here, and only here:
 
 - units: our canonical codes to the scorer's vocabulary (``CNY`` -> ``chinese yuan``, ``km2`` -> ``square
-  kilometre``, ``person`` -> ``people``); a count's unit is the counted noun phrase as written
-  (``50 different products`` -> ``different products``: NewsQuant keeps the modifiers, we keep the head);
+  kilometre``, ``person`` -> ``people``); a count's unit is the counted noun phrase the extractor marks,
+  as written (``50 different products`` -> ``different products``: NewsQuant keeps the modifiers, we keep
+  the head), without the number inside it (``the top three seeds`` -> ``top seeds``) and with our name for
+  its head (``viruses`` -> ``virus``, ``TDs`` -> ``touchdown``);
 - a vague plural (``tens of thousands``) is the range [v, 10 v] there, at least v here;
 - a range is one quantity ``[lo, hi]``: our two range ends (``range.*`` rules, qualifiers ``>=``/``<=``)
   are joined back;
