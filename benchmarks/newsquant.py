@@ -10,8 +10,10 @@ The data has no licence: it is read from where it lies and never copied into thi
 Our output is mapped to the benchmark's conventions here, and only here:
 
 - units: our canonical codes to the scorer's vocabulary (``CNY`` -> ``chinese yuan``, ``km2`` -> ``square
-  kilometre``, ``person`` -> ``people``); a count's unit is the counted noun phrase as written
-  (``50 different products`` -> ``different products``: NewsQuant keeps the modifiers, we keep the head);
+  kilometre``, ``person`` -> ``people``); a count's unit is the counted noun phrase the extractor marks,
+  as written (``50 different products`` -> ``different products``: NewsQuant keeps the modifiers, we keep
+  the head), without the number inside it (``the top three seeds`` -> ``top seeds``) and with our name for
+  its head (``viruses`` -> ``virus``, ``TDs`` -> ``touchdown``);
 - a vague plural (``tens of thousands``) is the range [v, 10 v] there, at least v here;
 - a range is one quantity ``[lo, hi]``: our two range ends (``range.*`` rules, qualifiers ``>=``/``<=``)
   are joined back;
@@ -36,6 +38,7 @@ from pathlib import Path
 from pipeline.extract import Extractor
 from pipeline.normalize import normalize_text
 from pipeline.numbers import find_numerals
+from pipeline.quantities import cached_rules, singular
 from pipeline.types import Quantity, format_decimal
 
 #: published NewsQuant F1 (value, value+unit), from the benchmark README
@@ -73,6 +76,9 @@ UNIT_NAMES = {
     "m2": "square metre",
     "percent": "percentage",
     "person": "people",
+    "million british thermal unit": "mega british thermal unit",
+    "metric horsepower": "horsepower",
+    "touchdown": "touch down",
 }
 
 
@@ -90,11 +96,19 @@ def unit_name(q: Quantity, text: str) -> str:
         return "-"
     if q.kind == "count" and 0 <= q.unit_start < q.unit_end:
         phrase = text[q.unit_start : q.unit_end].lower()
+        if q.unit_start < q.number_start < q.unit_end:  # "the top three seeds": the phrase around the number
+            phrase = f"{text[q.unit_start : q.number_start]} {text[q.number_end : q.unit_end]}".lower()
         words = [w for w in phrase.replace("“", " ").replace("”", " ").split() if w not in ("and", "or")]
         while len(words) > 1 and words[0] in _LEADING:
             words.pop(0)
         if words and words[0].startswith("-"):  # "six-cylinder engines": the number's compound
             words[0] = words[0].lstrip("-")
+        irregular = {k.lower(): v for k, v in cached_rules("rules").units.counted.irregular_plurals.items()}
+        if words and (" " not in unit or singular(words[-1], irregular) == unit.split()[-1]):
+            # the head as we name it: our singular ("viruses" -> "virus", which the scorer's suffix rules
+            # miss) or our alias ("TDs" -> "touchdown")
+            head = unit.split()[-1]
+            words[-1] = UNIT_NAMES.get(head, head)
         return " ".join(words)
     if 0 <= q.unit_start < q.unit_end:
         symbol = text[q.unit_start : q.unit_end].strip()

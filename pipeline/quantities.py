@@ -96,6 +96,9 @@ class PatternRule(StrictModel):
     regex: str | None = None
     unit: str | None = None  #: a fixed unit for every match
     counted: bool = False  #: the unit is the counted noun at the end of the match
+    #: with ``counted``: which noun is counted, the head at the end of the match or, for a number that
+    #: modifies a compound ("a 12 page document"), the first noun after the number
+    counted_head: Literal["last", "first"] = "last"
     context_unit: bool = False  #: a bare number takes its unit from the sentence
     #: article: "a kilogram" is one; major_minor: "13 dollars and 45 cents" is 13.45 dollars
     #: composite: "7 feet 10 inches" is 94 inches (units of one dimension, largest first)
@@ -177,6 +180,9 @@ class CountedConventions(StrictModel):
     ellipsis_before: list[str] = Field(default_factory=list)
     ellipsis_after: list[str] = Field(default_factory=list)
     carry_before: list[str] = Field(default_factory=list)
+    carry_after: list[str] = Field(default_factory=list)
+    parallel_links: list[str] = Field(default_factory=list)
+    level_units: list[str] = Field(default_factory=list)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     irregular_plurals: dict[str, str] = Field(default_factory=dict)
 
@@ -311,6 +317,8 @@ def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
         r"(?<=%)(?=[A-Za-z])",
         # 3.5–4.0 -> 3.5 – 4.0 (a dash between numbers is a range connector)
         r"(?<=[0-9])[–—](?=[0-9])",
+        # "(121ft)-long": a closing bracket before a hyphen is its own token
+        r"(?<=[0-9A-Za-z])[)\]](?=-)",
     ]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
@@ -373,6 +381,41 @@ def _counted_unit(tokens: Sequence[Token] | Span, vocab: _CountedVocab) -> str:
         if len(compound) <= len(sing) and tuple(sing[-len(compound) :]) == compound:
             return " ".join(compound)
     return sing[-1]
+
+
+def _counted_end(doc: Doc, start: int, end: int) -> int:
+    """Where the counted noun phrase ends: a plural noun followed by a participle closes it (``millions
+    of Americans including private messages``, ``dozens of vehicles following engine failures``: the
+    participle opens a postmodifier, its nouns are not what is counted)."""
+    for i in range(start, end - 1):
+        if doc[i].tag_ in ("NNS", "NNPS") and doc[i + 1].tag_ in ("VBG", "VBN"):
+            return i + 1
+    return end
+
+
+_DESCRIPTIVE = ("RB", "RBR", "RBS", "VBN", "VBG")
+
+
+_DEFINITE = {"the", "these", "those", "its", "their", "his", "her", "our", "my", "your"}
+
+
+def _counted_phrase_start(doc: Doc, start: int, end: int, number: int = -1) -> int:
+    """Where the counted noun phrase starts: the head noun keeps its classifying modifiers (adjectives,
+    noun compounds: ``different products``, ``shipping containers``, ``coal-fired power plants``) but
+    not the descriptive ones in front of them: participles and adverbs with the word they modify
+    (``300 recorded songs`` -> ``songs``, ``400 charging stations`` -> ``stations``, ``20 decently
+    sized plants`` -> ``plants``). A hyphenated word stays whole (``well-known``). An adjective or noun
+    between a definite determiner and the number classifies the counted noun too (``the top three
+    seeds``, ``the previous two sessions``): the phrase then starts before the number (``number``)."""
+    if number >= 2 and doc[number - 1].tag_ in ("JJ", "JJS", "NN") and doc[number - 2].lower_ in _DEFINITE:
+        return number - 1
+    i = start
+    while i < end - 1 and doc[i].tag_ in _DESCRIPTIVE and doc[i + 1].tag_ != "HYPH":
+        if doc[i].tag_.startswith("RB") and doc[i + 1].tag_ in ("JJ", "VBN") and i + 2 < end:
+            i += 2
+        else:
+            i += 1
+    return i
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,11 +516,22 @@ class QuantityTokens:
         # words and symbols "after"
         found = [(m, "after") for m in self.words(doc)] + [(m, "after") for m in self.exact(doc)]
         found += [(m, "before") for m in self.prefix(doc)]
-        found.sort(key=lambda f: (f[0][1] - f[0][2], f[0][1]))
+
+        def misplaced(match: tuple[int, int, int], role: str) -> bool:
+            # a form that is both a prefix and a symbol ("PS": a mangled pound sign, and metric
+            # horsepower) is read by the side its number is on: "PS2.7m" is money, "300 PS" power
+            _, start, end = match
+            if role == "before":
+                return not (end < len(doc) and end in numeral_tokens)
+            return not (start > 0 and start - 1 in numeral_tokens)
+
+        found.sort(key=lambda f: (f[0][1] - f[0][2], misplaced(*f), f[0][1]))
         unit_starts: list[int] = []
         for (match_id, start, end), role in found:
             if any(i in numeral_tokens for i in range(start, end)):
                 continue
+            if role == "after" and _inside_name(doc, start):
+                continue  # "FA Cup finals", "eight World Cups": a capitalized word inside a name is no unit
             key = names[match_id]
             entry = self.unit_by_key[key]
             if any(doc[i]._.unit and doc[i]._.unit != key for i in range(start, end)):
@@ -504,6 +558,29 @@ class QuantityTokens:
 
 
 _ORD_ENDINGS = {"st", "nd", "rd", "th"}
+
+
+_NOT_FRAMES = {"the", "a", "an", "and", "or", "but", "to", "while", "whilst", "whereas"}
+
+
+def _frame_word(tok: Token) -> bool:
+    """A word that can mark two numbers as standing in the same frame (``is``, ``by``, ``who``)."""
+    return tok.is_alpha and tok.lower_ not in _NOT_FRAMES
+
+
+def _suspended(doc: Doc, c: _Candidate) -> bool:
+    """A number written with a hanging hyphen, before a comma or a conjunction (``four-,`` ``five- and``)."""
+    end = c.numeral[1]
+    return doc[end - 1].text.endswith("-") and end < len(doc) and doc[end].lower_ in (",", "and", "or", "&")
+
+
+def _inside_name(doc: Doc, start: int) -> bool:
+    """A title-case word after a title-case or all-capitals word (``World Cup``, ``FA Cup``): part of a name."""
+    tok = doc[start]
+    if not tok.is_title or tok.is_upper or start < 2:
+        return False
+    prev = doc[start - 1]
+    return (prev.is_title or (prev.is_upper and prev.is_alpha)) and not prev._.numeral and not prev.like_num
 
 
 def _word_variants(word: str) -> set[str]:
@@ -581,6 +658,13 @@ class QuantityFinder:
             if conv.carry_before
             else None
         )
+        self._carry_after = (
+            re.compile(rf"\s*(?:{_forms_regex(conv.carry_after, False)})\s+(?:(?:{hedges})\s+)?$", re.IGNORECASE)
+            if conv.carry_after
+            else None
+        )
+        self._parallel_links = {w.lower() for w in conv.parallel_links}
+        self._level_units = set(conv.level_units)
 
     # -- helpers
 
@@ -747,10 +831,15 @@ class QuantityFinder:
             unit = rule.unit
         else:
             unit, unit_span = self._unit_in(doc, start, end, num)
-            if not unit and rule.counted:
+            if not unit and rule.counted and rule.counted_head == "first":
+                first = next((i for i in range(num[1], end) if doc[i].tag_ in ("NN", "NNS")), -1)
+                unit = singular(doc[first].text, self.counted.irregular) if first >= 0 else ""
+                unit_span = (first, first + 1) if unit else (-1, -1)
+            elif not unit and rule.counted:
+                end = _counted_end(doc, num[1], end)
                 tail = doc[num[1] : end]
                 unit = _counted_unit(tail, self.counted)
-                unit_span = (num[1], end) if unit else (-1, -1)
+                unit_span = (_counted_phrase_start(doc, num[1], end, num[0]), end) if unit else (-1, -1)
         kind = rule.kind or (self.unit_kinds.get(unit, "count") if unit else "count")
         quote = (doc[num[0]].idx, _end_char(doc, num[1])) if rule.quote == "number" else None
         # rates: "$10 per gram", "63 cents per share", "$1,271.2 an ounce"
@@ -761,6 +850,15 @@ class QuantityFinder:
             end = rate_end = rate[1]
             if kind != "money":
                 kind = "rate"
+        elif unit and quote is None:
+            # "C$6 (US$4.46) per share", "9 billion shekels ($2.4 billion) a year": the rate written after
+            # a converted amount in brackets is the first amount's too (the bracket keeps its own unit)
+            close = self._conversion_end(doc, end)
+            rate = self._rate_tail(doc, close) if close > 0 else None
+            if rate is not None:
+                unit = f"{unit} per {rate[0]}"
+                if kind != "money":
+                    kind = "rate"
         return [
             _Candidate(
                 item,
@@ -993,6 +1091,8 @@ class QuantityFinder:
     def _lonely_word(self, doc: Doc, c: _Candidate) -> bool:
         if c.unit or not doc[c.numeral[0]]._.numeral_words:
             return False
+        if _suspended(doc, c):
+            return False  # "four-, five- and six-cylinder": no pronoun ends with a hyphen
         if c.numeral[1] - c.numeral[0] > 1 and not c.vague:
             return False  # "three quarters", "one hundred and five": no pronoun reads like that
         if c.rule_id.startswith("ner.") or "ner.cardinal" in c.extra_ids:
@@ -1008,6 +1108,10 @@ class QuantityFinder:
         for k, c in enumerate(chosen):
             if c.unit or not c.context_unit:
                 continue
+            shared = self._suspended_unit(doc, chosen, k)
+            if shared is not None:
+                c.unit, c.kind = shared
+                continue
             nxt = chosen[k + 1] if k + 1 < len(chosen) else None
             if (
                 nxt is not None
@@ -1018,7 +1122,12 @@ class QuantityFinder:
             ):
                 c.unit, c.kind = nxt.unit, nxt.kind
                 continue
-            carried = self._carried_unit(doc, text, chosen, k)
+            carried = (
+                self._carried_unit(doc, text, chosen, k)
+                or self._unit_after_cue(doc, text, chosen, k)
+                or self._parallel_unit(doc, chosen, k)
+                or self._level_unit(doc, text, chosen, k)
+            )
             if carried is not None:
                 c.unit, c.kind = carried
                 continue
@@ -1041,6 +1150,24 @@ class QuantityFinder:
             if unit:
                 c.unit = unit
 
+    @staticmethod
+    def _suspended_unit(doc: Doc, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+        """``four-, five- and six-cylinder engines``: a number left hanging on a hyphen shares the noun
+        of the hyphenated compound that closes the list (only commas, ``and``, ``or`` between)."""
+        prev = chosen[k]
+        if not _suspended(doc, prev):
+            return None
+        for later in chosen[k + 1 :]:
+            between = doc[prev.numeral[1] : later.numeral[0]]
+            if len(between) > 2 or any(t.lower_ not in (",", "and", "or", "&") for t in between):
+                return None
+            if later.unit:
+                return (later.unit, later.kind) if doc[later.numeral[1]].text == "-" else None
+            if not _suspended(doc, later):
+                return None
+            prev = later
+        return None
+
     def _carried_unit(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
         """``from 208 pounds to 193``: after a ``carry_before`` cue, the unit of the quantity that ends at
         most three words before the cue, with no clause break between (a percent in between is skipped)."""
@@ -1060,6 +1187,63 @@ class QuantityFinder:
             if not prev.unit or len(between.split()) > 3 or re.search(r"[.;:!?()]", between):
                 return None
             return prev.unit, prev.kind
+        return None
+
+    def _unit_after_cue(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+        """``280 million of the 1.5 billion shekels``, ``16369.03 up 58.06 points``: before a
+        ``carry_after`` cue, the unit of the quantity right after the cue."""
+        if self._carry_after is None or k + 1 >= len(chosen):
+            return None
+        later = chosen[k + 1]
+        if not later.unit:
+            return None
+        first = later.numeral[0]
+        while first > later.start and doc[first - 1]._.unit_before:
+            first -= 1  # its currency sign or code
+        gap = text[_end_char(doc, chosen[k].end) : doc[first].idx]
+        if self._carry_after.fullmatch(gap + " ") is None:
+            return None
+        return later.unit, later.kind
+
+    def _parallel_unit(self, doc: Doc, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+        """``the highest is 84.75 cents, while the lowest is 74.07``; ``435 homes by open sale and 187 by
+        tender``: a bare number in a clause joined by a ``parallel_links`` word to the clause of an
+        earlier quantity, in the same frame (the same word right before the two numbers, or right after
+        the earlier quantity and the bare number), repeats the earlier unit."""
+        if not self._parallel_links:
+            return None
+        c = chosen[k]
+        if c.end < len(doc) and doc[c.end].lower_ == "of":
+            return None  # "2 of 10 finalists": a part of what follows, not an ellipsis
+        for prev in reversed(chosen[:k]):
+            if not prev.unit:
+                continue
+            between = doc[prev.end : c.start]
+            if len(between) > 15 or any(t.text in (".", ";", ":", "(", ")") for t in between):
+                return None
+            if not any(t.lower_ in self._parallel_links for t in between):
+                return None
+            before = (doc[c.start - 1], doc[prev.start - 1]) if c.start > 0 and prev.start > 0 else None
+            after = (doc[c.end], doc[prev.end]) if c.end < len(doc) and prev.end < len(doc) else None
+            frames = [pair for pair in (before, after) if pair is not None]
+            if any(_frame_word(a) and a.lower_ == b.lower_ for a, b in frames):
+                return prev.unit, prev.kind
+            # not this one: an earlier quantity of the clause may share the frame ("68400 people who have
+            # been jobless for one to two years and 95800 who ...")
+        return None
+
+    def _level_unit(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+        """``the TA-125 climbed 0.1% to 1,333.18``: a bare level right after a percent change takes the
+        unit of the sentence's other level in a ``level_units`` unit (index points)."""
+        if not self._level_units or k == 0 or chosen[k - 1].kind != "percent":
+            return None
+        change = chosen[k - 1]
+        between = doc[change.end : chosen[k].start]
+        if len(between) > 4 or any(t.text in (".", ";", ":", "(", ")") for t in between):
+            return None
+        for other in chosen:
+            if other is not chosen[k] and other.unit in self._level_units:
+                return other.unit, other.kind
         return None
 
     def _number_of_noun(self, doc: Doc, before: int) -> tuple[str, int]:
@@ -1118,17 +1302,34 @@ class QuantityFinder:
         conn = doc[end].lower_
         if conn not in ("per", "a", "an", "/", "each"):
             return None
-        nxt = doc[end + 1]
-        if conn in ("a", "an") and end + 2 < len(doc) and doc[end + 2].lower_ in _NOT_RATE_AFTER:
+        at = end + 1
+        if conn in ("a", "an") and doc[at].text == "-" and at + 1 < len(doc):
+            at += 1  # "£24 a-year"
+        nxt = doc[at]
+        if conn in ("a", "an") and at + 1 < len(doc) and doc[at + 1].lower_ in _NOT_RATE_AFTER:
             return None  # "a year earlier", "a year ago"
         if nxt._.unit:
-            j = end + 1
+            j = at
             while j < len(doc) and doc[j]._.unit == nxt._.unit:
                 j += 1
             return nxt._.unit, j
         if conn in ("per", "/") and nxt.pos_ in ("NOUN", "PROPN") and nxt.is_alpha:
-            return singular(nxt.text, self.counted.irregular), end + 2
+            return singular(nxt.text, self.counted.irregular), at + 1
         return None
+
+    @staticmethod
+    def _conversion_end(doc: Doc, end: int) -> int:
+        """The token after the ``)`` of a bracket right at ``end`` that holds a number (``(US$4.46)``),
+        else -1."""
+        if end >= len(doc) or doc[end].text != "(":
+            return -1
+        for j in range(end + 1, min(len(doc), end + 10)):
+            if doc[j].text == ")":
+                has_number = any(doc[i]._.numeral == "B" for i in range(end + 1, j))
+                return j + 1 if has_number else -1
+            if doc[j].text in ("(", ";", ".", ","):
+                return -1
+        return -1
 
 
 _NOT_RATE_AFTER = {"earlier", "ago", "later", "before", "after", "prior", "back", "since"}

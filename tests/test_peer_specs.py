@@ -30,10 +30,10 @@ FLOORS: dict[str, tuple[float, float]] = {
     "duckling/numeral": (76.0, 53.3),
     "duckling/amount_of_money": (89.0, 71.9),
     "duckling/quantity": (79.0, 77.8),
-    "duckling/distance": (88.0, 54.9),
+    "duckling/distance": (90.0, 54.9),
     "quantulum3/quantities": (81.0, 100.0),
 }
-#: all nine files together, measured 83.20% (703 / 845)
+#: all nine files together, measured 83.31% (704 / 845)
 OVERALL_FLOOR = 83.0
 
 pytestmark = pytest.mark.slow

@@ -206,3 +206,22 @@ def test_gold_matching_helper_names_misses(extractor: Extractor) -> None:
         gold = locate_gold(list(csv.DictReader(fh)), raw)
     match = match_all(parse_predictions(rows), gold)
     assert [g.row["quote"] for g in match.missed] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Your goal was to have 400 charging stations by 2020.", "stations"),
+        ("Among his approximately 300 recorded songs were the hits.", "songs"),
+        ("It equals about 20 decently sized coal-fired power plants.", "coal-fired power plants"),
+        ("The park gathered 67 well-known universities.", "well-known universities"),
+        ("The shop sells 50 different products.", "different products"),
+        ("It comes from the 12 page document labeled Debrief.", "page"),
+        ("It adds to gains from the previous two sessions.", "previous two sessions"),
+        ("A further 20 jobs went.", "jobs"),
+    ],
+)
+def test_counted_phrase_keeps_classifying_modifiers(extractor: Extractor, text: str, phrase: str) -> None:
+    """The counted noun phrase (``unit_start``/``unit_end``) drops participles and adverbs in front."""
+    found = [q for sent in extractor.sentences_of(text) for q in sent.quantities]
+    assert [text[q.unit_start : q.unit_end] for q in found] == [phrase]
