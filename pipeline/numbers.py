@@ -2,14 +2,23 @@
 
 What it reads (vocabulary in ``rules/numerals.yml`` and ``rules/scales.yml``):
 
-- digit groups and decimals: ``2,243``, ``11230``, ``4.13``, ``.001``, negatives ``-5``, ``minus 130``;
-- word numbers: ``Twelve``, ``one hundred and twenty-three``, ``a dozen``, ``a couple``;
-- scales after a number: ``4.99 billion``, ``3.6bn``, ``5 mn`` and, after a currency only, ``$5m``;
+- digit groups and decimals: ``2,243``, ``11230``, ``4.13``, ``.001``, negatives ``-5``, ``minus 130``, a
+  spaced minus only on a line of its own (``- 1,200,000``); powers ``1e10``, ``2.48×10−5``, ``1.1^23``;
+- word numbers: ``Twelve``, ``one hundred and twenty-three``, ``a dozen``, ``a couple``, spoken
+  ``one twenty two`` (122), ``1 point 1``, ``point 77`` (at a line start);
+- scales after a number: ``4.99 billion``, ``3.6bn``, ``5 mn``, ``100K``, ``.0012G``, ``1.2b`` (after
+  decimals), ``2.33 k`` (spaced, after decimals or groups, no word after), Indian ``12 lkhs``,
+  ``three hundred Cr``, and, after a currency only, ``$5m``; digits and words mixed:
+  ``4 thousand 3 hundred and 21``, ``6 crore and two hundred``, ``3 million and a half``;
 - Chinese calques: ``510 Ten thousand`` is 510 x 10,000 (510万), because a number followed by a word
   phrase that is itself a power of ten (``Ten thousand``, ``hundred million``) multiplies;
-- fractions: ``2 1/2``, ``½``, ``2½``, ``three quarters``, ``a third``, ``one and a half``;
+- fractions: ``2 1/2``, ``½``, ``2½``, ``three quarters``, ``a third``, ``one and a half``,
+  ``twenty and three fifths``, ``two thirds of a million``; the whole number before a fraction word is its
+  numerator (``a hundred trillionths`` = 10^-10) and a tens word before a unit ordinal joins the
+  denominator when a numerator precedes (``one twenty-fifth`` = 1/25); ordinal fractions that may be
+  ranks (``millionth``, ``fiftieth``) count only in the plural or before ``of`` / at the phrase end;
 - vague plurals: ``hundreds of billions`` reads as 100 x 10^9 and is flagged ``vague``;
-- ordinals for ranks: ``second``, ``21st``, ``twenty-first``.
+- ordinals for ranks: ``second``, ``21st``, ``twenty-first`` (not a number: ``the twenty-first century``).
 
 :func:`find_numerals` scans a text for number phrases (character spans, half-open) and returns their
 values; :func:`parse_number` reads one phrase. Both use the same grammar, so a span the scanner
@@ -77,6 +86,8 @@ class Scale(StrictModel):
     glued: list[str] = Field(default_factory=list)
     money_abbreviations: list[str] = Field(default_factory=list)
     count_abbreviations: list[str] = Field(default_factory=list)
+    decimal_glued: list[str] = Field(default_factory=list)
+    spaced: list[str] = Field(default_factory=list)
 
 
 class ScalesFile(StrictModel):
@@ -144,6 +155,8 @@ class NumberVocab:
         self.money_abbreviations: dict[str, Decimal] = {}
         self.count_abbreviations: dict[str, Decimal] = {}
         self.glued: dict[str, Decimal] = {}
+        self.decimal_glued: dict[str, Decimal] = {}
+        self.spaced: dict[str, Decimal] = {}
         self.plural_scales: dict[str, Decimal] = {}
         for scale in scales.scales.values():
             for word in scale.words:
@@ -158,6 +171,10 @@ class NumberVocab:
                 self.count_abbreviations[abbr] = scale.value
             for abbr in scale.glued:
                 self.glued[abbr] = scale.value
+            for abbr in scale.decimal_glued:
+                self.decimal_glued[abbr] = scale.value
+            for abbr in scale.spaced:
+                self.spaced[abbr] = scale.value
         # vague plurals of small numbers: "tens of thousands", "dozens of"
         self.plural_scales.setdefault("tens", Decimal(10))
         for word, value in self.collectives.items():
@@ -186,6 +203,13 @@ class NumberVocab:
         money_abbr = alt(self.money_abbreviations)
         glued = alt(self.glued)
         self.glued_re = re.compile(rf"(?:{glued})(?![A-Za-z0-9])") if glued else None
+        decimal_glued = alt(self.decimal_glued)
+        self.decimal_glued_re = re.compile(rf"(?:{decimal_glued})(?![A-Za-z0-9])") if decimal_glued else None
+        spaced = alt(self.spaced)
+        # no word after the letter: "2.33 k." but not "1.5 M NaCl"
+        self.spaced_re = (
+            re.compile(rf"[ \t]+(?:{spaced})(?![A-Za-z0-9])(?![ \t]*[-‐‑]?[A-Za-z0-9])") if spaced else None
+        )
         self.vulgar_class = f"[{vulgar}]" if vulgar else "(?!)"
         # a digit number: grouped or plain, optional decimals; never the tail of a longer token
         # groups of three split by a space or a narrow/no-break space: "40 000", "1 234 567.89"
@@ -453,6 +477,8 @@ def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decima
                 or vocab.glued.get(word)
                 or vocab.money_abbreviations.get(word)
                 or vocab.count_abbreviations.get(word)
+                or (vocab.decimal_glued.get(word) if "." in first else None)
+                or (vocab.spaced.get(word) if any(c in first for c in ".,") or " " in first.strip() else None)
             )
             if scale is not None:
                 value *= scale
@@ -749,10 +775,17 @@ def _numeral_at(
                 end += mixed.end()
         abbr = vocab.abbr_re.match(text, end) if vocab.abbr_re else None
         glued_scale = vocab.glued_re.match(text, end) if vocab.glued_re else None
+        decimals_or_groups = any(c in m.group() for c in ".,\u00a0\u2009\u202f") or " " in m.group()
         if abbr:
             end = abbr.end()
         elif glued_scale:
             end = glued_scale.end()
+        elif (
+            "." in m.group() and vocab.decimal_glued_re and (after_decimals := vocab.decimal_glued_re.match(text, end))
+        ):
+            end = after_decimals.end()  # "1.2b"
+        elif decimals_or_groups and vocab.spaced_re and (spaced_scale := vocab.spaced_re.match(text, end)):
+            end = spaced_scale.end()  # "2.33 k", "1,674.5 G"
         elif (
             vocab.money_abbr_re is not None
             and money_before is not None
@@ -768,6 +801,13 @@ def _numeral_at(
         scale_end = _word_tail(text, end, vocab, after_digits=True)
         if scale_end > end:
             end, words = scale_end, True
+        if sign_start == start and _alone_on_line(text, start, end):
+            # "- 1,200,000" as a whole line (a table cell): a spaced minus is the sign; a hyphen opening a
+            # line of prose ("- 3 new centres opened") is a list bullet
+            line_start = text.rfind("\n", 0, start) + 1
+            lead = _SPACED_SIGN.fullmatch(text, line_start, start)
+            if lead is not None:
+                sign_start = lead.start("sign")
         value_text = text[sign_start:end]
         parsed = parse_number_ex(_strip_sign_words(value_text), vocab)
         if parsed is None:
@@ -795,6 +835,17 @@ def _numeral_at(
     if neg:
         start, value = start - len(neg.group()), -value
     return Numeral(start, end, _tidy(value), text[start:end], True, parsed[1])
+
+
+_SPACED_SIGN = re.compile(r"[ \t]*(?P<sign>[-−])[ \t]+")
+
+
+def _alone_on_line(text: str, start: int, end: int) -> bool:
+    """Nothing but blanks after ``end`` on its line, and the line opens with a sign ("- 1 4/5")."""
+    line_end = text.find("\n", end)
+    return text[end : len(text) if line_end < 0 else line_end].strip() == "" and (
+        start > 0 and text[start - 1] in " \t"
+    )
 
 
 def _strip_sign_words(text: str) -> str:

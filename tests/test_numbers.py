@@ -235,3 +235,25 @@ def test_spoken_point_and_mixed_phrases_reject_odd_forms(text: str) -> None:
 )
 def test_find_numerals_fractions_and_guards(text: str, found: list[tuple[str, str]]) -> None:
     assert [(n.text, str(n.value)) for n in find_numerals(text)] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("2.33 k", [("2.33 k", "2330")]),
+        ("1,674.5 G", [("1,674.5 G", "1674500000000")]),
+        ("1,674,200.5 M", [("1,674,200.5 M", "1674200500000")]),
+        ("1.2b", [("1.2b", "1200000000")]),
+        ("- 1 4/5", [("- 1 4/5", "-1.8")]),
+        ("Totals:\n- 1,200,000\n", [("- 1,200,000", "-1200000")]),
+        # a letter after a plain integer, or with a word after it, is a label, a unit or kelvin
+        ("ran 10 k.", [("10", "10")]),
+        ("Section 5b", [("5", "5")]),
+        ("1.5 M NaCl at 4.2 K", [("1.5", "1.5"), ("4.2", "4.2")]),
+        # a hyphen opening a line of prose is a bullet; between words it is a dash
+        ("x\n- 3 new centres\n- 5 more", [("3", "3"), ("5", "5")]),
+        ("prices rose - 5 today", [("5", "5")]),
+    ],
+)
+def test_scale_letters_and_spaced_sign(text: str, found: list[tuple[str, str]]) -> None:
+    assert [(n.text, str(n.value)) for n in find_numerals(text)] == found
