@@ -88,6 +88,7 @@ class Scale(StrictModel):
     count_abbreviations: list[str] = Field(default_factory=list)
     decimal_glued: list[str] = Field(default_factory=list)
     spaced: list[str] = Field(default_factory=list)
+    not_before_names: list[str] = Field(default_factory=list)
 
 
 class ScalesFile(StrictModel):
@@ -157,6 +158,7 @@ class NumberVocab:
         self.glued: dict[str, Decimal] = {}
         self.decimal_glued: dict[str, Decimal] = {}
         self.spaced: dict[str, Decimal] = {}
+        self.titles: frozenset[str] = frozenset(w.lower() for s in scales.scales.values() for w in s.not_before_names)
         self.plural_scales: dict[str, Decimal] = {}
         for scale in scales.scales.values():
             for word in scale.words:
@@ -774,6 +776,8 @@ def _numeral_at(
             if mixed and "." not in m.group():
                 end += mixed.end()
         abbr = vocab.abbr_re.match(text, end) if vocab.abbr_re else None
+        if abbr is not None and _is_title(text, abbr.end(), abbr.group().strip(), vocab):
+            abbr = None
         glued_scale = vocab.glued_re.match(text, end) if vocab.glued_re else None
         decimals_or_groups = any(c in m.group() for c in ".,\u00a0\u2009\u202f") or " " in m.group()
         if abbr:
@@ -884,11 +888,20 @@ def _token_at(text: str, pos: int, vocab: NumberVocab, first: bool = False) -> _
         hyphen = sep.group().strip(" \t") != ""
     wm = vocab.word_re.match(text, gap_end)
     if wm is not None:
-        return _Token(gap_end, wm.end(), wm.group().lower(), _word_kind(wm.group(), vocab), hyphen)
+        kind = "" if _is_title(text, wm.end(), wm.group(), vocab) else _word_kind(wm.group(), vocab)
+        return _Token(gap_end, wm.end(), wm.group().lower(), kind, hyphen)
     dm = _INT_TOKEN.match(text, gap_end)
     if dm is not None:
         return _Token(gap_end, dm.end(), dm.group(), "int", hyphen)
     return None
+
+
+_BEFORE_NAME = re.compile(r"[ \t]+[A-Z][a-z]")
+
+
+def _is_title(text: str, end: int, word: str, vocab: NumberVocab) -> bool:
+    """ "Cr Smith": a scale form that is a title before a capitalized name."""
+    return word.lower() in vocab.titles and _BEFORE_NAME.match(text, end) is not None
 
 
 def _tokens_after(text: str, pos: int, vocab: NumberVocab, n: int) -> list[_Token]:

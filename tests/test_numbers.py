@@ -231,6 +231,8 @@ def test_spoken_point_and_mixed_phrases_reject_odd_forms(text: str) -> None:
         ("made his point 3 times", [("3", "3")]),
         ("raised $5 million and 300 employees", [("5 million", "5000000"), ("300", "300")]),
         ("five million and one investor", [("five million and one", "5000001")]),
+        ("Ward 5 Cr Smith and three Cr Jones", [("5", "5"), ("three", "3")]),
+        ("Rs 500cr and three hundred Cr", [("500cr", "5000000000"), ("three hundred Cr", "3000000000")]),
     ],
 )
 def test_find_numerals_fractions_and_guards(text: str, found: list[tuple[str, str]]) -> None:
