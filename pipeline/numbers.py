@@ -2,14 +2,23 @@
 
 What it reads (vocabulary in ``rules/numerals.yml`` and ``rules/scales.yml``):
 
-- digit groups and decimals: ``2,243``, ``11230``, ``4.13``, ``.001``, negatives ``-5``, ``minus 130``;
-- word numbers: ``Twelve``, ``one hundred and twenty-three``, ``a dozen``, ``a couple``;
-- scales after a number: ``4.99 billion``, ``3.6bn``, ``5 mn`` and, after a currency only, ``$5m``;
+- digit groups and decimals: ``2,243``, ``11230``, ``4.13``, ``.001``, negatives ``-5``, ``minus 130``, a
+  spaced minus only on a line of its own (``- 1,200,000``); powers ``1e10``, ``2.48×10−5``, ``1.1^23``;
+- word numbers: ``Twelve``, ``one hundred and twenty-three``, ``a dozen``, ``a couple``, spoken
+  ``one twenty two`` (122), ``1 point 1``, ``point 77`` (at a line start);
+- scales after a number: ``4.99 billion``, ``3.6bn``, ``5 mn``, ``100K``, ``.0012G``, ``1.2b`` (after
+  decimals), ``2.33 k`` (spaced, after decimals or groups, no word after), Indian ``12 lkhs``,
+  ``three hundred Cr``, and, after a currency only, ``$5m``; digits and words mixed:
+  ``4 thousand 3 hundred and 21``, ``6 crore and two hundred``, ``3 million and a half``;
 - Chinese calques: ``510 Ten thousand`` is 510 x 10,000 (510万), because a number followed by a word
   phrase that is itself a power of ten (``Ten thousand``, ``hundred million``) multiplies;
-- fractions: ``2 1/2``, ``½``, ``2½``, ``three quarters``, ``a third``, ``one and a half``;
+- fractions: ``2 1/2``, ``½``, ``2½``, ``three quarters``, ``a third``, ``one and a half``,
+  ``twenty and three fifths``, ``two thirds of a million``; the whole number before a fraction word is its
+  numerator (``a hundred trillionths`` = 10^-10) and a tens word before a unit ordinal joins the
+  denominator when a numerator precedes (``one twenty-fifth`` = 1/25); ordinal fractions that may be
+  ranks (``millionth``, ``fiftieth``) count only in the plural or before ``of`` / at the phrase end;
 - vague plurals: ``hundreds of billions`` reads as 100 x 10^9 and is flagged ``vague``;
-- ordinals for ranks: ``second``, ``21st``, ``twenty-first``.
+- ordinals for ranks: ``second``, ``21st``, ``twenty-first`` (not a number: ``the twenty-first century``).
 
 :func:`find_numerals` scans a text for number phrases (character spans, half-open) and returns their
 values; :func:`parse_number` reads one phrase. Both use the same grammar, so a span the scanner
@@ -24,7 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipeline.ruleio import StrictModel, load_rules
 
@@ -55,9 +64,19 @@ class NumeralsFile(StrictModel):
     articles: list[str] = Field(default_factory=list)
     collectives: dict[str, int] = Field(default_factory=dict)
     fractions: dict[str, int] = Field(default_factory=dict)
+    ordinal_fractions: dict[str, int] = Field(default_factory=dict)
+    compound_ordinals: list[str] = Field(default_factory=list)
     vulgar_fractions: dict[str, str] = Field(default_factory=dict)
     negatives: list[str] = Field(default_factory=list)
     ordinals: dict[str, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _compound_ordinals_are_ordinals(self) -> NumeralsFile:
+        for word in self.compound_ordinals:
+            stem = word[:-1] if word.endswith("s") and word[:-1] in self.ordinals else word
+            if stem not in self.ordinals or self.ordinals[stem] >= 10:
+                raise ValueError(f"{word!r} is not a unit ordinal (first..ninth) listed in ordinals")
+        return self
 
 
 class Scale(StrictModel):
@@ -67,6 +86,9 @@ class Scale(StrictModel):
     glued: list[str] = Field(default_factory=list)
     money_abbreviations: list[str] = Field(default_factory=list)
     count_abbreviations: list[str] = Field(default_factory=list)
+    decimal_glued: list[str] = Field(default_factory=list)
+    spaced: list[str] = Field(default_factory=list)
+    not_before_names: list[str] = Field(default_factory=list)
 
 
 class ScalesFile(StrictModel):
@@ -110,6 +132,21 @@ class NumberVocab:
         for word, den in numerals.fractions.items():
             for form in plural_forms(word.lower()):
                 self.fractions[form] = Decimal(den)
+        #: singular fraction words that need "of" or the phrase end after them ("a millionth of")
+        self.strict_fractions: frozenset[str] = frozenset(w.lower() for w in numerals.ordinal_fractions)
+        #: singular forms of every fraction word; the rest of ``fractions`` are plurals
+        self.singular_fractions: frozenset[str] = frozenset(
+            w.lower() for w in (*numerals.fractions, *numerals.ordinal_fractions)
+        )
+        for word, den in numerals.ordinal_fractions.items():
+            for form in plural_forms(word.lower()):
+                self.fractions[form] = Decimal(den)
+        #: ordinals that only end a compound denominator ("three twenty-firsts"), with their value
+        self.compound_ordinals: dict[str, Decimal] = {}
+        for word in numerals.compound_ordinals:
+            base = word.lower()
+            stem = base[:-1] if base.endswith("s") and base[:-1] in numerals.ordinals else base
+            self.compound_ordinals[base] = Decimal(numerals.ordinals[stem])
         self.vulgar: dict[str, Decimal] = {c: _fraction_value(v) for c, v in numerals.vulgar_fractions.items()}
         self.negatives: frozenset[str] = frozenset(w.lower() for w in numerals.negatives)
         self.ordinals: dict[str, int] = {w.lower(): v for w, v in numerals.ordinals.items()}
@@ -119,6 +156,9 @@ class NumberVocab:
         self.money_abbreviations: dict[str, Decimal] = {}
         self.count_abbreviations: dict[str, Decimal] = {}
         self.glued: dict[str, Decimal] = {}
+        self.decimal_glued: dict[str, Decimal] = {}
+        self.spaced: dict[str, Decimal] = {}
+        self.titles: frozenset[str] = frozenset(w.lower() for s in scales.scales.values() for w in s.not_before_names)
         self.plural_scales: dict[str, Decimal] = {}
         for scale in scales.scales.values():
             for word in scale.words:
@@ -133,6 +173,10 @@ class NumberVocab:
                 self.count_abbreviations[abbr] = scale.value
             for abbr in scale.glued:
                 self.glued[abbr] = scale.value
+            for abbr in scale.decimal_glued:
+                self.decimal_glued[abbr] = scale.value
+            for abbr in scale.spaced:
+                self.spaced[abbr] = scale.value
         # vague plurals of small numbers: "tens of thousands", "dozens of"
         self.plural_scales.setdefault("tens", Decimal(10))
         for word, value in self.collectives.items():
@@ -161,6 +205,13 @@ class NumberVocab:
         money_abbr = alt(self.money_abbreviations)
         glued = alt(self.glued)
         self.glued_re = re.compile(rf"(?:{glued})(?![A-Za-z0-9])") if glued else None
+        decimal_glued = alt(self.decimal_glued)
+        self.decimal_glued_re = re.compile(rf"(?:{decimal_glued})(?![A-Za-z0-9])") if decimal_glued else None
+        spaced = alt(self.spaced)
+        # no word after the letter: "2.33 k." but not "1.5 M NaCl"
+        self.spaced_re = (
+            re.compile(rf"[ \t]+(?:{spaced})(?![A-Za-z0-9])(?![ \t]*[-‐‑]?[A-Za-z0-9])") if spaced else None
+        )
         self.vulgar_class = f"[{vulgar}]" if vulgar else "(?!)"
         # a digit number: grouped or plain, optional decimals; never the tail of a longer token
         # groups of three split by a space or a narrow/no-break space: "40 000", "1 234 567.89"
@@ -189,14 +240,19 @@ class NumberVocab:
         # "half a million", "quarter million", "half a dozen": a fraction word opening a scale
         big = set(self.scale_words) | set(self.collectives)
         fraction_lead = rf"\b(?:{alt(self.fractions)})[ \t]+(?:an?[ \t]+)?(?=(?:{alt(big)})\b)"
+        # "a twenty-first", "an eighty-fifth": an article opening a compound denominator
+        tens = [w for w, v in self.cardinals.items() if 20 <= v < 100 and v % 10 == 0]
+        units = [w for w, v in self.fractions.items() if v < 10] + list(self.compound_ordinals)
+        compound_lead = rf"\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(tens)})(?:{_SEP.pattern})(?:{alt(units)})\b)"
         self.words_re = re.compile(
             rf"{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)"
-            rf"|{fraction_lead}",
+            rf"|{fraction_lead}|{compound_lead}",
             re.IGNORECASE,
         )
+        # "point 77": a spoken decimal point before digits (the scanner decides whether it opens a number)
         self.any_number_re = re.compile(
             rf"\d|{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)"
-            rf"|{fraction_lead}",
+            rf"|{fraction_lead}|{compound_lead}|\bpoint(?=[ \t]+\d)",
             re.IGNORECASE,
         )
 
@@ -257,9 +313,16 @@ def _words_value(words: list[str], vocab: NumberVocab, after_digits: bool = Fals
     words = [words[0]] + [_singular_scale(w, vocab) for w in words[1:]]
     if "point" in words[1:]:
         return _point_value(words, vocab)
+    spoken = _spoken_hundreds(words, vocab)
+    if spoken is not None:
+        return spoken, False
+    # "two thirds of a million" reads like "half a million"
+    words = [w for k, w in enumerate(words) if not (w == "of" and k > 0 and words[k - 1] in vocab.fractions)]
+    base = Decimal(0)  # what an "and" set aside: "one hundred and | three quarters"
     total = Decimal(0)
     group = Decimal(0)
     top_scale = Decimal(0)
+    segment = 0  # number words since the phrase start or the last "and" that set a whole aside
     seen = False
     i = 0
     while i < len(words):
@@ -275,18 +338,26 @@ def _words_value(words: list[str], vocab: NumberVocab, after_digits: bool = Fals
             ):
                 # "one million and a half", "five billion and three quarters": a fraction of the scale
                 share = (vocab.cardinals.get(tail[0]) or Decimal(1)) / vocab.fractions[tail[1]]
-                return total + group + share * vocab.scale_words[words[i - 1]], False
+                return base + total + group + share * vocab.scale_words[words[i - 1]], False
             # "one and a half": and + article + fraction adds 1/d
             if i + 2 < len(words) and words[i + 1] in vocab.articles and words[i + 2] in vocab.fractions:
                 group += Decimal(1) / vocab.fractions[words[i + 2]]
                 i += 3
                 continue
-            if not any(x in vocab.scale_words for x in words[i + 1 :]):
-                total += group  # "one hundred and three quarters": the fraction applies after "and"
-                group = Decimal(0)
+            # what came before "and" is never part of a fraction's numerator ("one billion and three
+            # quarters million"); without a scale after it, "and" ends the whole number ("one hundred and
+            # three quarters", "twenty and three fifths")
+            base += total
+            total = Decimal(0)
+            if not any(x in vocab.scale_words for x in tail):
+                base += group
+                group = top_scale = Decimal(0)
+                segment = 0
             i += 1
             continue
-        if w in vocab.articles:
+        if w.startswith("#"):  # digits inside a mixed phrase: "3 hundred and 21"
+            group += Decimal(w[1:])
+        elif w in vocab.articles:
             if i + 1 >= len(words):
                 return None
             if i > 0 and words[i - 1] in vocab.fractions:
@@ -307,15 +378,38 @@ def _words_value(words: list[str], vocab: NumberVocab, after_digits: bool = Fals
             group = Decimal(0)
         elif w in vocab.collectives:
             group = (group or Decimal(1)) * vocab.collectives[w]
-        elif w in vocab.fractions:
-            group = (group or Decimal(1)) / vocab.fractions[w]
+        elif w in vocab.fractions or w in vocab.compound_ordinals:
+            # the whole number before the fraction word is its numerator ("a hundred thousand trillionths"
+            # = 100,000 / 10^12); a tens word just before a unit ordinal, with a numerator before it, is
+            # part of the denominator ("one twenty-fifth" = 1/25, "one hundred thirty-fifths" = 100/35)
+            denominator = vocab.fractions.get(w) or vocab.compound_ordinals[w]
+            numerator = total + group
+            tens = vocab.cardinals.get(words[i - 1], Decimal(0)) if i > 0 else Decimal(0)
+            if segment >= 2 and denominator < 10 and 20 <= tens < 100 and tens % 10 == 0:
+                denominator += tens
+                numerator -= tens
+            elif w not in vocab.fractions:
+                return None  # "twenty first" alone is a rank
+            group = (numerator or Decimal(1)) / denominator
+            total = Decimal(0)
         else:
             return None
         seen = True
+        segment += 1
         i += 1
     if not seen:
         return None
-    return total + group, False
+    return base + total + group, False
+
+
+def _spoken_hundreds(words: list[str], vocab: NumberVocab) -> Decimal | None:
+    """ "one twenty two" = 122: a digit word, a tens word and a unit word, as numbers are read aloud."""
+    if len(words) != 3 or any(w not in vocab.cardinals for w in words):
+        return None
+    hundreds, tens, units = (vocab.cardinals[w] for w in words)
+    if 1 <= hundreds <= 9 and 20 <= tens <= 90 and tens % 10 == 0 and 1 <= units <= 9:
+        return hundreds * 100 + tens + units
+    return None
 
 
 def _singular_scale(word: str, vocab: NumberVocab) -> str:
@@ -385,6 +479,8 @@ def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decima
                 or vocab.glued.get(word)
                 or vocab.money_abbreviations.get(word)
                 or vocab.count_abbreviations.get(word)
+                or (vocab.decimal_glued.get(word) if "." in first else None)
+                or (vocab.spaced.get(word) if any(c in first for c in ".,") or " " in first.strip() else None)
             )
             if scale is not None:
                 value *= scale
@@ -395,6 +491,25 @@ def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decima
         elif rest and rest[0][0] == "frac":
             value += _fraction_value(rest[0][1])
             rest = rest[1:]
+        if rest and [k for k, _ in rest] == ["word", "num"] and rest[0][1].lower() == "point":
+            # "1 point 1": a spoken decimal point between two plain integers
+            if not (first.isdigit() and rest[1][1].isdigit()):
+                return None
+            value = Decimal(f"{first}.{rest[1][1]}")
+            rest = []
+        if any(k == "num" for k, _ in rest) or any(k == "word" and w.lower() == "and" for k, w in rest[1:]):
+            # "3 hundred and 21", "4 thousand 3 hundred", "3 million and a half", "6 crore and two hundred":
+            # digits and words in one phrase, read as words with the digits standing for their value
+            if any(k not in ("word", "num") for k, _ in rest) or value != value.to_integral_value():
+                return None
+            mixed = [f"#{value}"] + [w.lower() if k == "word" else "#" + w for k, w in rest]
+            if any(w.startswith("#") and not w[1:].isdigit() for w in mixed):
+                return None
+            parsed_mixed = _words_value(mixed, vocab, after_digits=True)
+            if parsed_mixed is None:
+                return None
+            value, vague = parsed_mixed
+            rest = []
         if rest:
             if any(k != "word" for k, _ in rest):
                 return None
@@ -420,6 +535,8 @@ def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decima
         if rest:
             return None
         value = vocab.vulgar[first]
+    elif kind == "word" and first.lower() == "point" and [k for k, _ in rest] == ["num"] and rest[0][1].isdigit():
+        value = Decimal(f"0.{rest[0][1]}")  # "point 77"
     elif kind == "word":
         if any(k != "word" for k, _ in rest):
             return None
@@ -514,6 +631,8 @@ def _word_kind(word: str, vocab: NumberVocab) -> str:
         return "and"
     if w == "point":
         return "point"
+    if w in vocab.compound_ordinals:
+        return "ordinal"
     if w in vocab.plural_scales:
         return "plural"
     return ""
@@ -593,7 +712,9 @@ def _digit_start_ok(text: str, start: int, prefixes: tuple[str, ...]) -> bool:
 #: what may stand before a minus sign that belongs to the number ("-5", "(-5", "$-50.8bn", "€-3")
 _BEFORE_SIGN = " \t\n([$€£¥"
 
-_EXPONENT = re.compile(r"(?:[eE]|\s?[×x]\s?10\^?)([-+−]?\d{1,3})(?![\w.])")
+_EXPONENT = re.compile(r"(?:[eE]|\s?[×x]\s?(?:10\^?|(?P<radix>[2-9])\^))(?P<power>[-+−]?\d{1,3})(?![\w.])")
+#: a power written with a caret: "1.1^23", "2.5^-1", "1.1^--23" (signs of the power multiply)
+_CARET = re.compile(r"\^(?P<signs>[-+−]{0,2})(?P<power>\d{1,3})(?![\w.])")
 _FRACTION = re.compile(r"(\d{1,2})[/⁄](\d{1,3})(?![\d/⁄])")  # "1/16", "1⁄32" (fraction slash)
 
 
@@ -605,7 +726,7 @@ def _numeral_at(
     money_before: re.Pattern[str] | None,
 ) -> Numeral | None:
     ch = text[start]
-    if ch.isdigit() and start > 0 and text[start - 1] == "." and (start < 2 or text[start - 2] in " \t\n($"):
+    if ch.isdigit() and start > 0 and text[start - 1] == "." and (start < 2 or text[start - 2] in " \t\n($-−"):
         start -= 1  # ".001 per cent"
         ch = "."
     if ch.isdigit() or ch == ".":
@@ -622,11 +743,16 @@ def _numeral_at(
         if m is None:
             return None
         end = m.end()
-        exponent = _EXPONENT.match(text, end)
+        exponent = _EXPONENT.match(text, end) or _CARET.match(text, end)
         if exponent:
-            power = int(exponent.group(1).replace("−", "-").replace("+", ""))
             base = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", m.group()))
-            value = base * (Decimal(10) ** power)
+            power = int(exponent.group("power").replace("−", "-").replace("+", ""))
+            if "signs" in exponent.groupdict():
+                if sum(c in _MINUS for c in exponent.group("signs")) % 2:
+                    power = -power
+                value = base**power
+            else:
+                value = base * (Decimal(exponent.group("radix") or 10) ** power)
             sign = -1 if start > 0 and text[start - 1] in _MINUS and (start < 2 or text[start - 2] in " \t\n([") else 1
             begin = start - 1 if sign < 0 else start
             return Numeral(begin, exponent.end(), _tidy(sign * value), text[begin : exponent.end()], False)
@@ -650,11 +776,20 @@ def _numeral_at(
             if mixed and "." not in m.group():
                 end += mixed.end()
         abbr = vocab.abbr_re.match(text, end) if vocab.abbr_re else None
+        if abbr is not None and _is_title(text, abbr.end(), abbr.group().strip(), vocab):
+            abbr = None
         glued_scale = vocab.glued_re.match(text, end) if vocab.glued_re else None
+        decimals_or_groups = any(c in m.group() for c in ".,\u00a0\u2009\u202f") or " " in m.group()
         if abbr:
             end = abbr.end()
         elif glued_scale:
             end = glued_scale.end()
+        elif (
+            "." in m.group() and vocab.decimal_glued_re and (after_decimals := vocab.decimal_glued_re.match(text, end))
+        ):
+            end = after_decimals.end()  # "1.2b"
+        elif decimals_or_groups and vocab.spaced_re and (spaced_scale := vocab.spaced_re.match(text, end)):
+            end = spaced_scale.end()  # "2.33 k", "1,674.5 G"
         elif (
             vocab.money_abbr_re is not None
             and money_before is not None
@@ -670,6 +805,13 @@ def _numeral_at(
         scale_end = _word_tail(text, end, vocab, after_digits=True)
         if scale_end > end:
             end, words = scale_end, True
+        if sign_start == start and _alone_on_line(text, start, end):
+            # "- 1,200,000" as a whole line (a table cell): a spaced minus is the sign; a hyphen opening a
+            # line of prose ("- 3 new centres opened") is a list bullet
+            line_start = text.rfind("\n", 0, start) + 1
+            lead = _SPACED_SIGN.fullmatch(text, line_start, start)
+            if lead is not None:
+                sign_start = lead.start("sign")
         value_text = text[sign_start:end]
         parsed = parse_number_ex(_strip_sign_words(value_text), vocab)
         if parsed is None:
@@ -699,40 +841,163 @@ def _numeral_at(
     return Numeral(start, end, _tidy(value), text[start:end], True, parsed[1])
 
 
+_SPACED_SIGN = re.compile(r"[ \t]*(?P<sign>[-−])[ \t]+")
+
+
+def _alone_on_line(text: str, start: int, end: int) -> bool:
+    """Nothing but blanks after ``end`` on its line, and the line opens with a sign ("- 1 4/5")."""
+    line_end = text.find("\n", end)
+    return text[end : len(text) if line_end < 0 else line_end].strip() == "" and (
+        start > 0 and text[start - 1] in " \t"
+    )
+
+
 def _strip_sign_words(text: str) -> str:
     return re.sub(r"^(?:minus|negative)[ \t-]+", "-", text, flags=re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    """One word, or one small integer, of a number phrase being scanned."""
+
+    start: int
+    end: int
+    lower: str
+    kind: str  #: a :func:`_word_kind`, or "int" for digits
+    hyphen: bool  #: joined to the token before by a hyphen ("twenty-first")
+
+
+#: a plain integer inside a word phrase ("3 hundred and 21"): not a decimal, a code, an ordinal or a fraction
+_INT_TOKEN = re.compile(r"\d+(?![\w/⁄^]|[.,]\d)")
+#: after a singular ordinal fraction: "of" or no further word ("a millionth of a second", "a trillionth")
+_FRACTION_CLOSE = re.compile(r"[ \t]+of\b|(?![ \t]*[-‐‑]?[ \t]*[A-Za-z0-9])", re.IGNORECASE)
+#: what may stand before a spoken decimal point that opens a number ("point 77"): a line start, a bracket,
+#: a sign word
+_POINT_OPENS = re.compile(r"(?:^|[\n(]|\b(?:minus|negative))[ \t]*$", re.IGNORECASE)
+
+
+def _token_at(text: str, pos: int, vocab: NumberVocab, first: bool = False) -> _Token | None:
+    """The token at ``pos`` (``first``) or after the separator at ``pos``; None when there is none."""
+    hyphen = False
+    gap_end = pos
+    if not first:
+        sep = _SEP.match(text, pos)
+        if sep is None:
+            return None
+        gap_end = sep.end()
+        hyphen = sep.group().strip(" \t") != ""
+    wm = vocab.word_re.match(text, gap_end)
+    if wm is not None:
+        kind = "" if _is_title(text, wm.end(), wm.group(), vocab) else _word_kind(wm.group(), vocab)
+        return _Token(gap_end, wm.end(), wm.group().lower(), kind, hyphen)
+    dm = _INT_TOKEN.match(text, gap_end)
+    if dm is not None:
+        return _Token(gap_end, dm.end(), dm.group(), "int", hyphen)
+    return None
+
+
+_BEFORE_NAME = re.compile(r"[ \t]+[A-Z][a-z]")
+
+
+def _is_title(text: str, end: int, word: str, vocab: NumberVocab) -> bool:
+    """ "Cr Smith": a scale form that is a title before a capitalized name."""
+    return word.lower() in vocab.titles and _BEFORE_NAME.match(text, end) is not None
+
+
+def _tokens_after(text: str, pos: int, vocab: NumberVocab, n: int) -> list[_Token]:
+    out: list[_Token] = []
+    while len(out) < n:
+        tok = _token_at(text, pos, vocab)
+        if tok is None:
+            break
+        out.append(tok)
+        pos = tok.end
+    return out
+
+
+def _denominator(tok: _Token, vocab: NumberVocab) -> Decimal | None:
+    """The denominator a fraction word or a compound-ending ordinal stands for."""
+    if tok.kind == "fraction":
+        return vocab.fractions[tok.lower]
+    if tok.kind == "ordinal":
+        return vocab.compound_ordinals[tok.lower]
+    return None
+
+
+def _fraction_ok(text: str, tok: _Token, vocab: NumberVocab, strict: bool) -> bool:
+    """May ``tok`` end a fraction? A plural always may; a singular ordinal fraction ("millionth", a
+    compound's "fifth", any fraction after "hundred" or a scale) only before "of" or at the phrase end."""
+    plural = tok.lower not in vocab.singular_fractions and tok.lower not in vocab.ordinals
+    if plural:
+        return True
+    if strict or tok.lower in vocab.strict_fractions or tok.kind == "ordinal":
+        return _FRACTION_CLOSE.match(text, tok.end) is not None
+    return True
+
+
+def _compound_ahead(text: str, tens: _Token, vocab: NumberVocab) -> bool:
+    """After a numerator: does the tens word ``tens`` open a compound denominator ("one twenty-fifth")?"""
+    nxt = _token_at(text, tens.end, vocab)
+    if nxt is None or nxt.kind not in ("fraction", "ordinal"):
+        return False
+    den = _denominator(nxt, vocab)
+    return den is not None and den < 10 and _fraction_ok(text, nxt, vocab, strict=True)
+
+
+def _fraction_phrase_ahead(text: str, pos: int, vocab: NumberVocab) -> bool:
+    """After "and": a fraction follows ("twenty and three fifths", "one hundred and three and two thirds")."""
+    prev: _Token | None = None
+    for count, tok in enumerate(_tokens_after(text, pos, vocab, 6)):
+        if tok.kind in ("fraction", "ordinal"):
+            if count == 0 or prev is None:
+                return False
+            den = _denominator(tok, vocab)
+            tens = vocab.cardinals.get(prev.lower, Decimal(0))
+            compound = count >= 2 and den is not None and den < 10 and 20 <= tens < 100 and tens % 10 == 0
+            if tok.kind == "ordinal" and not compound:
+                return False
+            return _fraction_ok(text, tok, vocab, strict=compound or prev.kind == "scale")
+        if tok.kind not in ("cardinal", "scale"):
+            return False
+        if tok.kind == "scale" and tok.lower not in vocab.hundred:
+            return False  # "and three million": a new number, not a fraction
+        prev = tok
+    return False
 
 
 def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> int:
     """End of the word-number phrase starting at ``pos`` (``pos`` itself when there is none).
 
-    After digits only scale words, collectives and "and a half" may follow. Articles count only in
-    front of a scale, collective or fraction; "and" only after a scale ("hundred and five") or before
-    "a half"; fractions only after a cardinal or article ("three quarters", not "the second half").
+    After digits only scale words, collectives, "and a half", "point" and digits ("1 point 1"), and the
+    continuations of a digit-and-scale phrase ("3 hundred and 21", "4 thousand 3 hundred", "6 crore and
+    two hundred") may follow. Articles count only in front of a scale, collective or fraction; "and" only
+    after a scale ("hundred and five"), before "a half" or before a fraction ("twenty and three fifths");
+    fractions only after a number or article ("three quarters", not "the second half"), and ordinal
+    fractions only where no rank can be meant ("a millionth of", not "a fiftieth anniversary").
     """
     end = pos
     cursor = pos
     prev = "digits" if after_digits else ""
+    digit_mode = after_digits  # until an "and" hands the phrase over to the word grammar
+    after_hundred_and = False  # "3 hundred and" may go on with digits
+    last_scale = Decimal(0)
+    segment = 0  # number words since the phrase start or the last "and"
+    prev_value = Decimal(0)  # value of the last cardinal
+    spoken = False  # "one twenty two": the unit word ends the phrase
     first = True
     while True:
-        if first and not after_digits:
-            gap_end = cursor
-        else:
-            sep = _SEP.match(text, cursor)
-            if sep is None:
-                break
-            gap_end = sep.end()
-        wm = vocab.word_re.match(text, gap_end)
-        if wm is None:
+        tok = _token_at(text, cursor, vocab, first=first and not after_digits)
+        if tok is None:
             break
-        word = wm.group()
-        kind = _word_kind(word, vocab)
-        if kind == "collective" and prev == "" and word.lower() in vocab.plural_scales:
+        word = tok.lower
+        kind = tok.kind
+        if kind == "collective" and prev == "" and word in vocab.plural_scales:
             kind = "plural"  # "Dozens of people"
-        nxt = _peek_word(text, wm.end(), vocab)
+        nxt = _peek_word(text, tok.end, vocab)
         ok = False
+        stop = False  # accept this token and end the phrase
         if kind == "plural" and prev in ("digits", "cardinal", "cardinal_tens", "hundred", "scale"):
-            stem = word.lower()[:-1]
+            stem = word[:-1]
             if stem in vocab.scale_words or stem in vocab.hundred:
                 kind = "scale"  # "three billions", "three hundred crores"
             elif stem in vocab.collectives:
@@ -741,7 +1006,7 @@ def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> i
             # vague plurals: "hundreds of billions", "tens of thousands", "millions of"
             if after_digits or prev != "":
                 break
-            end = cursor = wm.end()
+            end = cursor = tok.end
             while True:
                 of = _OF.match(text, cursor)
                 after = vocab.word_re.match(text, of.end()) if of else None
@@ -754,63 +1019,176 @@ def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> i
                 if after_kind == "scale":
                     break
             break
-        elif after_digits:
-            if kind == "plural" and prev == "digits" and word.lower()[:-1] in vocab.scale_words:
+        elif kind == "int":
+            ahead = _tokens_after(text, tok.end, vocab, 1)
+            nxt_scale = vocab.hundred.get(ahead[0].lower) or vocab.scale_words.get(ahead[0].lower) if ahead else None
+            if prev == "and" and after_hundred_and:
+                ok = stop = int(word) < 100  # "3 hundred and 21"
+            elif digit_mode and prev == "scale" and nxt_scale is not None and nxt_scale < last_scale:
+                ok = True  # "4 thousand 3 hundred"
+                kind = "digits"
+            elif prev == "point" and digit_mode:
+                ok = stop = True  # "1 point 1"
+        elif digit_mode:
+            if kind == "plural" and prev == "digits" and word[:-1] in vocab.scale_words:
                 kind = "scale"  # "12 lakhs", "5 millions"
             if kind == "scale" or (kind == "collective" and prev == "digits"):
                 ok = True
             elif kind == "cardinal" and prev == "digits":
                 # calque: "510 Ten thousand" only when a scale follows the cardinal
                 ok = nxt == "scale"
-            elif kind == "cardinal" and prev == "scale":
-                ok = False
+            elif kind == "point":
+                # "1 point 1": the first digits, "point", digits
+                ahead = _tokens_after(text, tok.end, vocab, 1)
+                ok = prev == "digits" and first and word == "point" and bool(ahead) and ahead[0].kind == "int"
+            elif kind == "and" and prev in ("digits", "scale", "hundred"):
+                ahead = _tokens_after(text, tok.end, vocab, 2)
+                kinds = [a.kind for a in ahead]
+                if kinds == ["article", "fraction"]:
+                    ok = _fraction_ok(text, ahead[1], vocab, strict=False)  # "2 and a half", "3 million and a half"
+                elif prev == "hundred" and kinds[:1] == ["int"]:
+                    ok = after_hundred_and = True  # "3 hundred and 21"
+                elif prev == "hundred" and kinds[:1] == ["cardinal"]:
+                    ok = vocab.cardinals[ahead[0].lower] < 100  # "3 hundred and one"
+                elif prev == "scale" and kinds == ["cardinal", "scale"]:
+                    smaller = vocab.hundred.get(ahead[1].lower) or vocab.scale_words.get(ahead[1].lower)
+                    ok = smaller is not None and smaller < last_scale  # "6 crore and two hundred"
+                if ok:
+                    digit_mode = False
         else:
             if kind == "cardinal":
                 ok = prev in ("", "scale", "and", "hundred", "point", "point_digit") or (
-                    prev == "cardinal_tens" and vocab.cardinals[word.lower()] < 10
+                    prev == "cardinal_tens" and vocab.cardinals[word] < 10
                 )
+                value = vocab.cardinals[word]
+                is_tens = 20 <= value < 100 and value % 10 == 0
+                if not ok and is_tens and prev in ("cardinal", "cardinal_tens", "article"):
+                    # "one twenty-fifth", "twenty twenty fifths", "a twenty-first": a compound denominator
+                    ok = _compound_ahead(text, tok, vocab)
+                    if not ok and prev == "cardinal" and segment == 1 and 1 <= prev_value <= 9:
+                        ok = spoken = _spoken_unit_ahead(text, tok, vocab)  # "one twenty two" = 122
+                elif ok and spoken:
+                    stop = True
+                if ok and is_tens and not (segment > 0 and _compound_ahead(text, tok, vocab)):
+                    # "the twenty-first century", "its one hundred twenty-fifth session": a rank, no number
+                    ordinal = _token_at(text, tok.end, vocab)
+                    if (
+                        ordinal is not None
+                        and ordinal.hyphen
+                        and ordinal.kind in ("fraction", "ordinal")
+                        and (ordinal.lower in vocab.singular_fractions or ordinal.lower in vocab.ordinals)
+                        and (_denominator(ordinal, vocab) or Decimal(10)) < 10
+                    ):
+                        return pos
             elif kind == "scale":
                 ok = prev in ("", "cardinal", "cardinal_tens", "article", "scale", "hundred", "fraction", "point_digit")
-                if prev == "" and word.lower() in vocab.scale_words:
+                if prev == "" and word in vocab.scale_words:
                     ok = False  # a bare "million" is not a number
-                if prev == "" and word.lower() in vocab.hundred:
+                if prev == "" and word in vocab.hundred:
                     ok = False
             elif kind == "collective":
                 ok = prev in ("article", "cardinal", "cardinal_tens", "hundred")
-            elif kind == "fraction":
-                ok = prev in ("article", "cardinal", "cardinal_tens", "and_a")
+            elif kind in ("fraction", "ordinal"):
+                den = _denominator(tok, vocab) or Decimal(0)
+                compound = prev == "cardinal_tens" and segment >= 2 and den < 10
+                if kind == "ordinal":
+                    ok = compound  # "three twenty-firsts"
+                else:
+                    ok = prev in ("article", "cardinal", "cardinal_tens", "and_a", "hundred", "scale")
+                ok = ok and _fraction_ok(text, tok, vocab, strict=compound or prev in ("hundred", "scale"))
                 # "half a million", "half a dozen", "quarter million"
-                ok = ok or (prev == "" and nxt in ("scale", "article") and _fraction_of_scale(text, wm.end(), vocab))
+                ok = ok or (
+                    kind == "fraction"
+                    and prev == ""
+                    and nxt in ("scale", "article")
+                    and _fraction_of_scale(text, tok.end, vocab)
+                )
+                kind = "fraction"
             elif kind == "point":
                 ok = prev in ("", "cardinal", "cardinal_tens", "hundred", "scale") and nxt == "cardinal"
                 if prev == "":
-                    ok = False  # a bare "point" opens no number ("point 77" stays 77)
+                    # a bare "point" opens a number only as a spoken decimal point before digits, at a line
+                    # start or after a sign ("point 77"); "at this point 77 people" stays 77
+                    ahead = _tokens_after(text, tok.end, vocab, 1)
+                    ok = (
+                        text[tok.start : tok.end] == "point"
+                        and bool(ahead)
+                        and ahead[0].kind == "int"
+                        and _POINT_OPENS.search(text, 0, tok.start) is not None
+                    )
+                    if ok:
+                        end = cursor = ahead[0].end
+                        break
             elif kind == "article":
-                ok = nxt in ("scale", "collective", "fraction") and prev in ("", "and", "fraction")
+                ok = prev in ("", "and", "fraction") and (
+                    nxt in ("scale", "collective", "fraction")
+                    or (nxt == "cardinal" and _article_compound(text, tok, vocab))
+                )
                 if prev == "and":
                     ok = nxt == "fraction"
                     if ok:
                         kind = "and_a"
             elif kind == "and":
-                ok = (prev in ("scale", "hundred") and nxt == "cardinal") or (
-                    prev in ("cardinal", "cardinal_tens", "scale", "hundred") and nxt == "article"
+                ok = (
+                    (prev in ("scale", "hundred") and nxt == "cardinal")
+                    or (prev in ("cardinal", "cardinal_tens", "scale", "hundred") and nxt == "article")
+                    or (
+                        prev in ("cardinal", "cardinal_tens", "hundred")
+                        and _fraction_phrase_ahead(text, tok.end, vocab)
+                    )
                 )
+            elif word == "of" and prev == "fraction":
+                # "two thirds of a million": "of a" before a scale reads like "half a million"
+                ahead = _tokens_after(text, tok.end, vocab, 2)
+                if (
+                    len(ahead) == 2
+                    and ahead[0].kind == "article"
+                    and (ahead[1].kind == "collective" or ahead[1].lower in vocab.scale_words)
+                ):
+                    cursor = tok.end
+                    first = False
+                    continue
         if not ok:
             break
         if kind == "cardinal":
-            value = vocab.cardinals[word.lower()]
+            value = prev_value = vocab.cardinals[word]
             if prev in ("point", "point_digit"):
                 kind = "point_digit"  # digits after "point" go on ("point zero three")
             else:
                 kind = "cardinal_tens" if value >= 20 and value % 10 == 0 else "cardinal"
-        if kind == "scale" and word.lower() in vocab.hundred:
+        if kind == "scale" and word in vocab.hundred:
             kind = "hundred"
+        if kind == "scale":
+            last_scale = vocab.scale_words.get(word) or vocab.scale_words.get(word[:-1]) or last_scale
+        if kind == "and":
+            segment = 0
+        elif kind not in ("point", "point_digit"):
+            segment += 1
         prev = kind
         if kind not in ("and", "article", "and_a"):
-            end = wm.end()
-        cursor = wm.end()
+            end = tok.end
+        cursor = tok.end
         first = False
+        if stop:
+            break
     return end
+
+
+def _spoken_unit_ahead(text: str, tens: _Token, vocab: NumberVocab) -> bool:
+    """After "one twenty": a unit word follows and nothing more of a number ("one twenty two" = 122)."""
+    ahead = _tokens_after(text, tens.end, vocab, 2)
+    if not ahead or ahead[0].kind != "cardinal" or not 1 <= vocab.cardinals[ahead[0].lower] <= 9:
+        return False
+    return len(ahead) == 1 or ahead[1].kind in ("", "int")
+
+
+def _article_compound(text: str, article: _Token, vocab: NumberVocab) -> bool:
+    """ "a twenty-first", "an eighty-fifth of": an article before a compound denominator."""
+    tens = _token_at(text, article.end, vocab)
+    if tens is None or tens.kind != "cardinal":
+        return False
+    value = vocab.cardinals[tens.lower]
+    return 20 <= value < 100 and value % 10 == 0 and _compound_ahead(text, tens, vocab)
 
 
 def _fraction_of_scale(text: str, pos: int, vocab: NumberVocab) -> bool:

@@ -158,3 +158,104 @@ def test_glued_million_before_a_counted_plural(text: str, found: list[str]) -> N
 @pytest.mark.xfail(strict=True, reason="the plural-noun cue cannot tell a race (100m hurdles) from a count")
 def test_glued_m_before_a_plural_sport_event() -> None:
     assert [str(n.value) for n in find_numerals("the 100m hurdles")] == ["100"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a trillionth", "0.000000000001"),
+        ("a hundred trillionths", "0.0000000001"),
+        ("a hundred thousand trillionths", "0.0000001"),
+        ("one twenty-fifth", "0.04"),
+        ("twenty twenty fifths", "0.8"),
+        ("one hundred thirty-fifths", str(Decimal(100) / 35)),
+        ("one million two thousand two hundred three fifths", "200440.6"),
+        ("ninety - five hundred fifths", "1900"),
+        ("one hundred and three and two fifths", "103.4"),
+        ("twenty and three fifths", "20.6"),
+        ("one billion and three quarters million", "1000750000"),
+        ("two thirds of a million", str(Decimal(2) / 3 * 1000000)),
+        ("three quarters of a million", "750000"),
+        ("3 million and a half", "3500000"),
+        ("2 and a half", "2.5"),
+        ("3 hundred and 21", "321"),
+        ("4 thousand 3 hundred and 21", "4321"),
+        ("3 hundred and one", "301"),
+        ("6 crore and two hundred", "60000200"),
+        ("three cr twelve lac fifty-six thousand seven hundred twenty-one", "31256721"),
+        ("three hundred krores", "3000000000"),
+        ("three hundred koti", "3000000000"),
+        ("12 lkhs", "1200000"),
+        ("100K", "100000"),
+        (".0012G", "1200000"),
+        ("1 point 1", "1.1"),
+        ("point 77", "0.77"),
+        ("one twenty two", "122"),
+    ],
+)
+def test_parse_number_fractions_mixed_and_spoken(text: str, value: str) -> None:
+    assert parse_number(text) == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["1 point 1.5", "point seven", "3 hundred and 2.5"])
+def test_spoken_point_and_mixed_phrases_reject_odd_forms(text: str) -> None:
+    assert parse_number(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("three twenty-firsts", [("three twenty-firsts", str(Decimal(3) / 21))]),
+        ("a twenty-first", [("a twenty-first", str(Decimal(1) / 21))]),
+        ("a millionth of a second", [("a millionth", "0.000001")]),
+        (
+            "two hundred thirty two and a thirtieth",
+            [("two hundred thirty two and a thirtieth", str(232 + Decimal(1) / 30))],
+        ),
+        ("1.1^23 and 2.5^-1", [("1.1^23", str(Decimal("1.1") ** 23)), ("2.5^-1", "0.4")]),
+        ("-1.1^--23", [("-1.1^--23", str(-(Decimal("1.1") ** 23)))]),
+        ("8x2^10 bits", [("8x2^10", "8192")]),
+        ("-.0012G and -1200K", [("-.0012G", "-1200000"), ("-1200K", "-1200000")]),
+        ("I count 6 crore and two hundred", [("6 crore and two hundred", "60000200")]),
+        ("2 and a half years", [("2 and a half", "2.5")]),
+        # ranks, durations and prose stay what they are
+        ("a twenty-first century city", []),
+        ("the twenty-first century", []),
+        ("its one hundred twenty-first session", []),
+        ("a fiftieth anniversary", []),
+        ("the millionth visitor", []),
+        ("one hundred tenth anniversary", [("one hundred", "100")]),
+        ("one twenty-second clip", [("one", "1")]),
+        ("the first twenty seconds", [("twenty", "20")]),
+        ("at this point 77 people", [("77", "77")]),
+        ("made his point 3 times", [("3", "3")]),
+        ("raised $5 million and 300 employees", [("5 million", "5000000"), ("300", "300")]),
+        ("five million and one investor", [("five million and one", "5000001")]),
+        ("Ward 5 Cr Smith and three Cr Jones", [("5", "5"), ("three", "3")]),
+        ("Rs 500cr and three hundred Cr", [("500cr", "5000000000"), ("three hundred Cr", "3000000000")]),
+    ],
+)
+def test_find_numerals_fractions_and_guards(text: str, found: list[tuple[str, str]]) -> None:
+    assert [(n.text, str(n.value)) for n in find_numerals(text)] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("2.33 k", [("2.33 k", "2330")]),
+        ("1,674.5 G", [("1,674.5 G", "1674500000000")]),
+        ("1,674,200.5 M", [("1,674,200.5 M", "1674200500000")]),
+        ("1.2b", [("1.2b", "1200000000")]),
+        ("- 1 4/5", [("- 1 4/5", "-1.8")]),
+        ("Totals:\n- 1,200,000\n", [("- 1,200,000", "-1200000")]),
+        # a letter after a plain integer, or with a word after it, is a label, a unit or kelvin
+        ("ran 10 k.", [("10", "10")]),
+        ("Section 5b", [("5", "5")]),
+        ("1.5 M NaCl at 4.2 K", [("1.5", "1.5"), ("4.2", "4.2")]),
+        # a hyphen opening a line of prose is a bullet; between words it is a dash
+        ("x\n- 3 new centres\n- 5 more", [("3", "3"), ("5", "5")]),
+        ("prices rose - 5 today", [("5", "5")]),
+    ],
+)
+def test_scale_letters_and_spaced_sign(text: str, found: list[tuple[str, str]]) -> None:
+    assert [(n.text, str(n.value)) for n in find_numerals(text)] == found

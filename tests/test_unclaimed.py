@@ -62,8 +62,9 @@ def _rows(rows: list[Unclaimed], doc_prefix: str, quote: str) -> list[tuple[str,
     ("doc", "quote", "reason", "rule"),
     [
         # what the gold leaves out: tech names, quoted titles, ordinals in names, dates, years, names
-        ("003", "5", "excluded by rule", "exclude.tech_name"),  # 5G
-        ("003", "8", "excluded by rule", "exclude.tech_name"),  # 8K
+        # a glued G or K is read with its number (".0012G", "100K"), so the excluded span is the whole name
+        ("003", "5G", "excluded by rule", "exclude.tech_name"),
+        ("003", "8K", "excluded by rule", "exclude.tech_name"),
         ("003", "3", "excluded by rule", "exclude.tech_name"),  # 3D
         ("001", "36", "excluded by rule", "exclude.quoted_title"),  # “36 Articles”
         ("001", "19th", "ordinal in a name", "filter"),  # 19th China Hi-Tech Fair
