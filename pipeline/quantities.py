@@ -35,7 +35,7 @@ from pydantic import Field, field_validator, model_validator
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
-from spacy.util import compile_infix_regex, compile_prefix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from pipeline.numbers import NumberVocab, Numeral, find_numerals, is_year_like, load_vocab, parse_ordinal
 from pipeline.poslookup import replace_attribute_ruler
@@ -300,6 +300,9 @@ def _glued_prefixes(units: UnitsFile) -> list[str]:
     return sorted(out, key=len, reverse=True)
 
 
+_LETTER_DOT = re.compile(r"[a-z]\.")
+
+
 def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
     """Split glued currency codes, units, and ``%`` from numbers so token patterns can see them."""
     prefixes = _glued_prefixes(units)
@@ -321,6 +324,12 @@ def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
         r"(?<=[0-9A-Za-z])[)\]](?=-)",
     ]
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    # "$5m." and "25k." at the end of a sentence: the full stop ends the sentence. The exceptions for
+    # a lower-case letter and a full stop ("k.", "m.") would glue it back to the split-off scale letter;
+    # an upper-case one ("K.": initials) only where the full stop is not already a suffix
+    tokenizer.rules = {k: v for k, v in tokenizer.rules.items() if not _LETTER_DOT.fullmatch(k)}
+    suffixes = [r"(?<=[0-9][A-Za-z])\."] + list(nlp.Defaults.suffixes or [])
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 # ---------------------------------------------------------------------------------------------

@@ -98,6 +98,9 @@ def test_every_quote_is_the_raw_span(extractor: Extractor) -> None:
         ("The city spent CNY 4.99 billion.", "CNY 4.99 billion", "4990000000", "CNY"),
         ("It raised HK$2.5 billion.", "HK$2.5 billion", "2500000000", "HKD"),
         ("Profit was RMB3.6bn.", "RMB3.6bn", "3600000000", "CNY"),
+        # a scale letter at the end of a sentence: the full stop is not part of the quote
+        ("The start-up raised $5m.", "$5m", "5000000", "USD"),
+        ("The start-up raised $10K.", "$10K", "10000", "USD"),
         ("top 1%of the world", "1%", "1", "percent"),
         ("more than 40 % of Shenzhen", "40 %", "40", "percent"),
         (
