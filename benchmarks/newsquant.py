@@ -33,12 +33,13 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.extract import Extractor
 from pipeline.normalize import normalize_text
 from pipeline.numbers import find_numerals
-from pipeline.quantities import cached_rules, singular
+from pipeline.quantities import singular
 from pipeline.types import Quantity, format_decimal
 
 #: published NewsQuant F1 (value, value+unit), from the benchmark README
@@ -90,7 +91,8 @@ SYMBOL_NAMES = {("cent", "p"): "point", ("cent", "p."): "point", ("pound-foot", 
 _LEADING = {"of", "more", "the", "-"}
 
 
-def unit_name(q: Quantity, text: str) -> str:
+def unit_name(q: Quantity, text: str, irregular: Mapping[str, str] | None = None) -> str:
+    """The scorer's name for our unit; ``irregular``: the extractor's irregular plurals (``viruses``)."""
     unit = q.unit
     if not unit:
         return "-"
@@ -103,8 +105,7 @@ def unit_name(q: Quantity, text: str) -> str:
             words.pop(0)
         if words and words[0].startswith("-"):  # "six-cylinder engines": the number's compound
             words[0] = words[0].lstrip("-")
-        irregular = {k.lower(): v for k, v in cached_rules("rules").units.counted.irregular_plurals.items()}
-        if words and (" " not in unit or singular(words[-1], irregular) == unit.split()[-1]):
+        if words and (" " not in unit or singular(words[-1], dict(irregular or {})) == unit.split()[-1]):
             # the head as we name it: our singular ("viruses" -> "virus", which the scorer's suffix rules
             # miss) or our alias ("TDs" -> "touchdown")
             head = unit.split()[-1]
@@ -131,7 +132,9 @@ def _vague(q: Quantity, text: str) -> bool:
     return bool(found) and found[0].vague
 
 
-def to_prediction(quantities: list[Quantity], text: str) -> list[dict[str, object]]:
+def to_prediction(
+    quantities: list[Quantity], text: str, irregular: Mapping[str, str] | None = None
+) -> list[dict[str, object]]:
     """Our quantities of one sentence in the scorer's format."""
     out: list[dict[str, object]] = []
     i = 0
@@ -150,7 +153,7 @@ def to_prediction(quantities: list[Quantity], text: str) -> list[dict[str, objec
             out.append(
                 {
                     "value": [float(q.value), float(nxt.value)],
-                    "unit": unit_name(nxt, text),
+                    "unit": unit_name(nxt, text, irregular),
                     "change": "=",
                     "surface": text[q.start : nxt.end],
                 }
@@ -163,7 +166,7 @@ def to_prediction(quantities: list[Quantity], text: str) -> list[dict[str, objec
         out.append(
             {
                 "value": value,
-                "unit": unit_name(q, text),
+                "unit": unit_name(q, text, irregular),
                 "change": change_of(q),
                 "surface": text[q.start : q.end],
                 "exact": format_decimal(q.value),
@@ -185,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is None:
         args.out = Path(tempfile.mkdtemp(prefix="newsquant-")) / "pred.jsonl"
     extractor = Extractor()
+    irregular = extractor.nlp.get_pipe("quantity_finder").counted.irregular  # type: ignore[attr-defined]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.gold, encoding="utf-8") as fh, open(args.out, "w", encoding="utf-8") as out:
         for line in fh:
@@ -193,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             record = json.loads(line)
             clean = normalize_text(record["text"]).text
             quantities = [q for sent in extractor.sentences_of(clean) for q in sent.quantities]
-            pred = {"id": record["id"], "quantities": to_prediction(quantities, clean)}
+            pred = {"id": record["id"], "quantities": to_prediction(quantities, clean, irregular)}
             out.write(json.dumps(pred, ensure_ascii=False) + "\n")
     score_json = args.out.with_suffix(".score.json")
     command = [sys.executable, str(score_py), str(args.out), "--gold", str(args.gold), "--json", str(score_json)]

@@ -249,6 +249,9 @@ class NumberVocab:
             rf"|{fraction_lead}|{compound_lead}",
             re.IGNORECASE,
         )
+        #: what may stand before a spoken decimal point that opens a number ("point 77"): a line start, a
+        #: bracket, a sign word ("minus point 5")
+        self.point_opens_re = re.compile(rf"(?:^|[\n(]|\b(?:{alt(self.negatives)}))[ \t]*$", re.IGNORECASE)
         # "point 77": a spoken decimal point before digits (the scanner decides whether it opens a number)
         self.any_number_re = re.compile(
             rf"\d|{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)"
@@ -871,9 +874,6 @@ class _Token:
 _INT_TOKEN = re.compile(r"\d+(?![\w/⁄^]|[.,]\d)")
 #: after a singular ordinal fraction: "of" or no further word ("a millionth of a second", "a trillionth")
 _FRACTION_CLOSE = re.compile(r"[ \t]+of\b|(?![ \t]*[-‐‑]?[ \t]*[A-Za-z0-9])", re.IGNORECASE)
-#: what may stand before a spoken decimal point that opens a number ("point 77"): a line start, a bracket,
-#: a sign word
-_POINT_OPENS = re.compile(r"(?:^|[\n(]|\b(?:minus|negative))[ \t]*$", re.IGNORECASE)
 
 
 def _token_at(text: str, pos: int, vocab: NumberVocab, first: bool = False) -> _Token | None:
@@ -1114,7 +1114,7 @@ def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> i
                         text[tok.start : tok.end] == "point"
                         and bool(ahead)
                         and ahead[0].kind == "int"
-                        and _POINT_OPENS.search(text, 0, tok.start) is not None
+                        and vocab.point_opens_re.search(text, 0, tok.start) is not None
                     )
                     if ok:
                         end = cursor = ahead[0].end

@@ -183,6 +183,8 @@ class CountedConventions(StrictModel):
     carry_after: list[str] = Field(default_factory=list)
     parallel_links: list[str] = Field(default_factory=list)
     level_units: list[str] = Field(default_factory=list)
+    definite_determiners: list[str] = Field(default_factory=list)
+    not_frames: list[str] = Field(default_factory=list)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     irregular_plurals: dict[str, str] = Field(default_factory=dict)
 
@@ -405,18 +407,18 @@ def _counted_end(doc: Doc, start: int, end: int) -> int:
 _DESCRIPTIVE = ("RB", "RBR", "RBS", "VBN", "VBG")
 
 
-_DEFINITE = {"the", "these", "those", "its", "their", "his", "her", "our", "my", "your"}
-
-
-def _counted_phrase_start(doc: Doc, start: int, end: int, number: int = -1) -> int:
+def _counted_phrase_start(
+    doc: Doc, start: int, end: int, number: int = -1, definite: frozenset[str] = frozenset()
+) -> int:
     """Where the counted noun phrase starts: the head noun keeps its classifying modifiers (adjectives,
     noun compounds: ``different products``, ``shipping containers``, ``coal-fired power plants``) but
     not the descriptive ones in front of them: participles and adverbs with the word they modify
     (``300 recorded songs`` -> ``songs``, ``400 charging stations`` -> ``stations``, ``20 decently
     sized plants`` -> ``plants``). A hyphenated word stays whole (``well-known``). An adjective or noun
     between a definite determiner and the number classifies the counted noun too (``the top three
-    seeds``, ``the previous two sessions``): the phrase then starts before the number (``number``)."""
-    if number >= 2 and doc[number - 1].tag_ in ("JJ", "JJS", "NN") and doc[number - 2].lower_ in _DEFINITE:
+    seeds``, ``the previous two sessions``): the phrase then starts before the number (``number``);
+    ``definite``: the determiners, from ``definite_determiners`` in ``rules/units.yml``."""
+    if number >= 2 and doc[number - 1].tag_ in ("JJ", "JJS", "NN") and doc[number - 2].lower_ in definite:
         return number - 1
     i = start
     while i < end - 1 and doc[i].tag_ in _DESCRIPTIVE and doc[i + 1].tag_ != "HYPH":
@@ -569,12 +571,10 @@ class QuantityTokens:
 _ORD_ENDINGS = {"st", "nd", "rd", "th"}
 
 
-_NOT_FRAMES = {"the", "a", "an", "and", "or", "but", "to", "while", "whilst", "whereas"}
-
-
-def _frame_word(tok: Token) -> bool:
-    """A word that can mark two numbers as standing in the same frame (``is``, ``by``, ``who``)."""
-    return tok.is_alpha and tok.lower_ not in _NOT_FRAMES
+def _frame_word(tok: Token, not_frames: frozenset[str]) -> bool:
+    """A word that can mark two numbers as standing in the same frame (``is``, ``by``, ``who``): a word,
+    and none of ``not_frames`` (``rules/units.yml``: articles and the clause links themselves)."""
+    return tok.is_alpha and tok.lower_ not in not_frames
 
 
 def _suspended(doc: Doc, c: _Candidate) -> bool:
@@ -674,6 +674,8 @@ class QuantityFinder:
         )
         self._parallel_links = {w.lower() for w in conv.parallel_links}
         self._level_units = set(conv.level_units)
+        self._definite = frozenset(w.lower() for w in conv.definite_determiners)
+        self._not_frames = frozenset(w.lower() for w in conv.not_frames)
 
     # -- helpers
 
@@ -848,7 +850,7 @@ class QuantityFinder:
                 end = _counted_end(doc, num[1], end)
                 tail = doc[num[1] : end]
                 unit = _counted_unit(tail, self.counted)
-                unit_span = (_counted_phrase_start(doc, num[1], end, num[0]), end) if unit else (-1, -1)
+                unit_span = (_counted_phrase_start(doc, num[1], end, num[0], self._definite), end) if unit else (-1, -1)
         kind = rule.kind or (self.unit_kinds.get(unit, "count") if unit else "count")
         quote = (doc[num[0]].idx, _end_char(doc, num[1])) if rule.quote == "number" else None
         # rates: "$10 per gram", "63 cents per share", "$1,271.2 an ounce"
@@ -1235,7 +1237,7 @@ class QuantityFinder:
             before = (doc[c.start - 1], doc[prev.start - 1]) if c.start > 0 and prev.start > 0 else None
             after = (doc[c.end], doc[prev.end]) if c.end < len(doc) and prev.end < len(doc) else None
             frames = [pair for pair in (before, after) if pair is not None]
-            if any(_frame_word(a) and a.lower_ == b.lower_ for a, b in frames):
+            if any(_frame_word(a, self._not_frames) and a.lower_ == b.lower_ for a, b in frames):
                 return prev.unit, prev.kind
             # not this one: an earlier quantity of the clause may share the frame ("68400 people who have
             # been jobless for one to two years and 95800 who ...")
