@@ -26,7 +26,6 @@ Resolution order, each step recorded in ``why`` and reflected in ``confidence``:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,7 +34,11 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from pipeline.attribution.entities import AnaphorRule, EntityResolver, Resolved
+from pipeline.attribution.names import DocNames, KnownEntity, NameFinder, NameRules
+from pipeline.attribution.years import Timeline, YearCue, YearReader, bind_year, opens_sentence
 from pipeline.ruleio import StrictModel, check_unique_ids, load_rules
+from pipeline.sentences import split_sentences
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -105,6 +108,10 @@ class YearCues(StrictModel):
     present_words: list[str]
     relative: list[RelativeYears]
     not_as_of_before: list[str]
+    baseline_fillers: list[str]
+    binding_words: list[str]
+    generic_words: list[str]
+    founding_verbs: list[str]
     event_year_pattern: str
 
 
@@ -122,6 +129,7 @@ class AttributionFile(StrictModel):
     years: YearCues
     aspects: list[AspectCue]
     anaphora: list[Anaphor]
+    names: NameRules
 
 
 def _words_regex(words: Sequence[str]) -> re.Pattern[str]:
@@ -135,6 +143,27 @@ class AttributionRules:
     measures: MeasuresFile
     cues: AttributionFile
     paths: tuple[Path, ...] = ()
+
+    def year_reader(self, published: int | None) -> YearReader:
+        """Year cues read against an article's publication year."""
+        return YearReader(
+            self.present_regex, self.relative_regexes, self.not_as_of_regex, self.event_year_regex,
+            self.binding_regex, _words_regex(self.cues.years.founding_verbs), published,
+        )
+
+    @cached_property
+    def generic_regex(self) -> re.Pattern[str]:
+        return _words_regex(self.cues.years.generic_words)
+
+    @cached_property
+    def binding_regex(self) -> re.Pattern[str]:
+        words = "|".join(sorted((re.escape(w) for w in self.cues.years.binding_words), key=len, reverse=True))
+        return re.compile(r"[\s,)]*(?:(?:" + words + r")\s+)*", re.IGNORECASE)
+
+    @cached_property
+    def name_finder(self) -> NameFinder:
+        known = [KnownEntity(e.name, e.type, tuple(e.aliases)) for e in self.entities.entities]
+        return NameFinder(self.cues.names, known)
 
     @cached_property
     def entity_regex(self) -> re.Pattern[str]:
@@ -167,7 +196,8 @@ class AttributionRules:
     @cached_property
     def not_as_of_regex(self) -> re.Pattern[str]:
         words = sorted({re.escape(w) for w in self.cues.years.not_as_of_before}, key=len, reverse=True)
-        return re.compile(r"\b(?:" + "|".join(words) + r")\s+(?:[\w’'-]+\s+){0,20}?$", re.IGNORECASE)
+        fillers = "|".join(re.escape(w) for w in self.cues.years.baseline_fillers)
+        return re.compile(r"\b(?:" + "|".join(words) + r")\s+(?:(?:" + fillers + r")\s+){0,4}$", re.IGNORECASE)
 
     @cached_property
     def event_year_regex(self) -> re.Pattern[str]:
@@ -180,6 +210,24 @@ class AttributionRules:
     @cached_property
     def anaphora_regexes(self) -> list[tuple[re.Pattern[str], list[str]]]:
         return [(_words_regex(a.words), a.types) for a in self.cues.anaphora]
+
+    @cached_property
+    def anaphor_rules(self) -> list[AnaphorRule]:
+        return [AnaphorRule(_words_regex(a.words), tuple(a.types)) for a in self.cues.anaphora]
+
+    @cached_property
+    def scope_regex(self) -> re.Pattern[str]:
+        cues = "|".join(sorted((re.escape(w) for w in self.cues.names.scope_cues), key=len, reverse=True))
+        return re.compile(
+            r"(?:\b(?:" + cues + r")\b[^,.;:()]{0,30}?\b(?:in|among|across|of)|\bamong|\bthan(?: that of)?|\bas)"
+            r"\s+(?:the\s+|all\s+)?$",
+            re.IGNORECASE,
+        )
+
+    @cached_property
+    def source_regex(self) -> re.Pattern[str]:
+        cues = "|".join(sorted((re.escape(w) for w in self.cues.names.source_cues), key=len, reverse=True))
+        return re.compile(r"\b(?:" + cues + r")\s+(?:the\s+)?(?:[\w’'-]+\s+){0,2}$", re.IGNORECASE)
 
 
 def load_attribution_rules(rules_dir: str | Path = "rules") -> AttributionRules:
@@ -292,30 +340,33 @@ class DocContext:
     main_entity_why: str = ""
     single_year: int | None = None  #: the one past year an inferred-date article speaks of
     paragraph_starts: list[int] = field(default_factory=list)
+    names: DocNames = field(default_factory=lambda: DocNames([], frozenset()))
 
     @classmethod
     def build(cls, doc: NormalizedDoc, rules: AttributionRules) -> DocContext:
         ctx = cls(doc, rules)
         text = doc.text
         ctx.paragraph_starts = [0] + [m.end() for m in re.finditer(r"\n+", text)]
-        counts: Counter[str] = Counter()
-        for match in rules.entity_regex.finditer(text):
-            before = text[max(0, match.start() - 2) : match.start()]
-            if _inside_longer_name(text, match.start(), match.end()):
-                continue
-            initial = match.start() == 0 or before in (". ", "\n") or before.endswith("\n")
-            counts[rules.entity_by_alias[match.group().lower()].name] += 3 if initial else 1
-        if doc.title:
-            for match in rules.entity_regex.finditer(doc.title):
-                counts[rules.entity_by_alias[match.group().lower()].name] += 3
-        if counts:
-            name, n = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            ctx.main_entity, ctx.main_entity_why = name, f"document's main entity '{name}' ({n} mentions)"
+        ctx.names = DocNames.build(rules.name_finder, text, doc.title, _lead_end(text, doc.title))
+        if ctx.names.main is not None:
+            ctx.main_entity = ctx.names.main.canonical
+            ctx.main_entity_why = f"document's main entity '{ctx.main_entity}' ({ctx.names.main_weight} mentions)"
         if doc.published_source == "inferred":
             years = {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)}
             if len(years) == 1 and doc.published_year == next(iter(years)) + 1:
                 ctx.single_year = next(iter(years))
         return ctx
+
+    def heading_name(self, pos: int) -> str:
+        """The entity a section heading names, when the heading is (mostly) that name, not a topic."""
+        section = self.doc.section_at(pos)
+        if section is None:
+            return ""
+        inside = self.names.within(section.heading_start, section.heading_end)
+        best = max(inside, key=lambda n: n.end - n.start, default=None)
+        if best is None or (best.end - best.start) < 0.6 * len(section.heading.strip()):
+            return ""
+        return best.canonical
 
     def paragraph_of(self, pos: int) -> int:
         k = 0
@@ -323,6 +374,22 @@ class DocContext:
             if start <= pos:
                 k = i
         return k
+
+
+def _parsed_names(sent: SentenceInput) -> list[tuple[int, int, str, str]]:
+    """The parser's named entities of one sentence, in document offsets."""
+    return [(sent.start + e.start_char, sent.start + e.end_char, e.text, e.label_) for e in sent.parse.ents]
+
+
+def _lead_end(text: str, title: str) -> int:
+    """Where the lead ends: the end of the first paragraph after the title (at most 800 characters in)."""
+    start = text.find(title) + len(title) if title and title in text else 0
+    body = re.search(r"\S", text[start:])
+    if body is None:
+        return len(text)
+    first = start + body.start()
+    end = text.find("\n", first)
+    return min(end if end > 0 else len(text), first + 800)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,13 +492,15 @@ def _verb_lemma(verb: Token) -> str:
 
 
 def _present_tense(parse: Doc) -> bool:
-    """Whether the sentence's main verb is in the simple present ("is", "has", "accounts for")."""
+    """Whether the sentence's main verb speaks of the present: the simple present ("is", "has", "accounts
+    for"), a present passive ("are based in") or an ongoing present perfect ("has been receiving")."""
     for tok in parse:
         if tok.dep_ == "ROOT":
-            if tok.tag_ in ("VBZ", "VBP"):
-                return not any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBN" for c in tok.children)
             aux = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
-            # "are based in": a passive in the present
+            if tok.tag_ in ("VBZ", "VBP"):
+                return not any(c.tag_ == "VBN" for c in aux)
+            if tok.tag_ == "VBG" and [a.lower_ for a in aux][-2:] in (["has", "been"], ["have", "been"]):
+                return True
             return tok.tag_ == "VBN" and bool(aux) and all(a.lower_ in ("is", "are") for a in aux)
     return False
 
@@ -509,211 +578,136 @@ def _entity_in(text: str, rules: AttributionRules) -> EntityRule | None:
     return best[2] if best else None
 
 
-def _heading_entity(heading: str, rules: AttributionRules) -> EntityRule | None:
-    """The entity a section heading names, when the heading is (mostly) that name, not a topic."""
-    best: tuple[int, EntityRule] | None = None
-    for match in rules.entity_regex.finditer(heading):
-        if best is None or len(match.group()) > best[0]:
-            best = (len(match.group()), rules.entity_by_alias[match.group().lower()])
-    if best is None or best[0] < 0.6 * len(heading.strip()):
-        return None
-    return best[1]
-
-
-def _anaphor_types(text: str, rules: AttributionRules) -> list[str] | None:
-    lowered = text.lower().strip()
-    for regex, types in rules.anaphora_regexes:
-        if regex.match(lowered) or regex.search(lowered[:20]):
-            return types
-    return None
-
-
 class _Attributor:
     def __init__(self, ctx: DocContext) -> None:
         self.ctx = ctx
         self.rules = ctx.rules
         self.state = _State()
-        self.paragraph_years: dict[int, list[tuple[int, int, str]]] = {}  # paragraph -> (pos, year, source)
+        self.years = ctx.rules.year_reader(ctx.doc.published_year)
+        self.timeline = Timeline([], [])
+        finder = ctx.rules.name_finder
+        self.resolver = EntityResolver(
+            ctx.doc.text,
+            ctx.names,
+            ctx.rules.anaphor_rules,
+            ctx.rules.scope_regex,
+            ctx.rules.source_regex,
+            lambda pos: ctx.paragraph_starts[ctx.paragraph_of(pos)],
+            ctx.heading_name,
+            lambda name: finder.type_of(name),
+        )
 
     # --- years ----------------------------------------------------------------------------
 
-    def _stated_years(self, text: str, base: int) -> list[tuple[int, int, str, str]]:
-        """(pos, year, source, cue) stated in a sentence, positions absolute."""
-        found: list[tuple[int, int, str, str]] = []
-        events = [m.span() for m in self.rules.event_year_regex.finditer(text)]
-        for match in re.finditer(r"(?<![\d.,-])((?:19|20)\d\d)(?![\d%-]|\s*[-–]\s*\d)", text):
-            if any(a <= match.start() < b for a, b in events):
-                continue
-            before = text[max(0, match.start() - 160) : match.start()]
-            if self.rules.not_as_of_regex.search(before):
-                continue
-            found.append((base + match.start(), int(match.group(1)), "explicit", match.group(1)))
-        published = self.ctx.doc.published_year
-        if published is not None:
-            for regex, offset in self.rules.relative_regexes:
-                for match in regex.finditer(text):
-                    found.append((base + match.start(), published + offset, "relative", match.group()))
-        return found
+    def _year(self, sent: SentenceInput, q: Quantity, cues: list[YearCue]) -> tuple[int | None, str, str, float]:
+        """The as-of year: a cue of the quantity's own sentence, an event's year plus an interval, the
+        year the text stated last (the timeline), else the publication year."""
+        doc = self.ctx.doc
+        spans = [(x.start, x.end) for x in sent.quantities]
+        bound = bind_year(q.start, q.end, cues, spans, self.years, doc.text)
+        if bound is not None:
+            return self._from_cue(bound, "in the sentence")
+        sentence = doc.text[sent.start : sent.end]
+        since = re.search(r"\b(?:since|ever since)\b", sentence, re.I)
+        if since is not None and doc.published_year is not None:  # "since 2018, ... has": as of now
+            return doc.published_year, "published", f"'{since.group()}' -> publication year ({self._date_how})", 0.1
+        after_event = self._after_event(sent, q)
+        if after_event is not None:
+            return after_event
+        if self.ctx.single_year is not None:
+            why = f"the only year the article speaks of ({self.ctx.single_year}); its date is inferred"
+            return self.ctx.single_year, "context", why, 0.25
+        carried = self._carried_year(sent)
+        if carried is not None:
+            return carried
+        if doc.published_year is not None:
+            penalty = 0.2 if doc.published_source == "stated" else 0.35
+            why = f"no year in the text: publication year ({self._date_how})"
+            return doc.published_year, "published", why, penalty
+        return None, "unknown", "no year in the text and no publication date", 0.4
 
-    def _year(
-        self, sent: SentenceInput, q: Quantity, stated: list[tuple[int, int, str, str]]
-    ) -> tuple[int | None, str, str, float]:
+    def _carried_year(self, sent: SentenceInput) -> tuple[int | None, str, str, float] | None:
+        """A year the paragraph states (for a present-tense statement only when the sentence before it
+        states it and this one refers back: "It is home to ..."), else the last lead cue of the section."""
+        ctx = self.ctx
+        paragraph = ctx.paragraph_of(sent.start)
+        p_start = ctx.paragraph_starts[paragraph]
+        p_end = ctx.paragraph_starts[paragraph + 1] if paragraph + 1 < len(ctx.paragraph_starts) else len(ctx.doc.text)
+        present = _present_tense(sent.parse)
+        if present:
+            previous = self._previous_sentence_cue(sent, p_start)
+            if previous is not None:
+                why = f"year {previous.year} from '{previous.text}' in the sentence before"
+                return previous.year, "context", why, 0.15
+        else:
+            nearest = self.timeline.nearest_in(p_start, p_end, sent.start, (sent.start, sent.end))
+            if nearest is not None and nearest.source != "present":
+                return nearest.year, "context", f"year {nearest.year} from '{nearest.text}' in the paragraph", 0.15
+        section = ctx.doc.section_at(sent.start)
+        lead = self.timeline.lead_before(sent.start, section.start if section is not None else 0)
+        if lead is None:
+            return None
+        if lead.source == "present" or present:
+            return self._from_cue(lead, "earlier in the article") if lead.source == "present" else None
+        return lead.year, "context", f"year {lead.year} from '{lead.text}' earlier in the article", 0.2
+
+    def _previous_sentence_cue(self, sent: SentenceInput, p_start: int) -> YearCue | None:
+        """The year the sentence before states, which a present-tense statement continuing it shares
+        ("Its output in 2016 hit ... It is home to ..."), unless the statement is generic ("on average")."""
+        text = self.ctx.doc.text
+        if self.rules.generic_regex.search(text[sent.start : sent.end]):
+            return None
+        cue = self.timeline.nearest_in(p_start, sent.start, sent.start, (sent.start, sent.end))
+        if cue is None or cue.source == "present" or cue.founding:
+            return None
+        between = text[cue.end : sent.start]
+        return cue if len(re.findall(r"[.!?](?:\s|$)", between)) <= 1 else None
+
+    @property
+    def _date_how(self) -> str:
+        doc = self.ctx.doc
+        return f"{doc.published_source} date {doc.published}"
+
+    def _from_cue(self, cue: YearCue, where: str) -> tuple[int | None, str, str, float]:
+        if cue.source == "present":
+            return cue.year, "published", f"'{cue.text}' -> publication year ({self._date_how})", 0.1
+        source = "explicit" if cue.source == "event" else cue.source
+        return cue.year, source, f"year from '{cue.text}' {where} ({source})", 0.0
+
+    def _after_event(self, sent: SentenceInput, q: Quantity) -> tuple[int | None, str, str, float] | None:
+        """ "in three years after" an event whose year the paragraph stated."""
         doc = self.ctx.doc
         sentence = doc.text[sent.start : sent.end]
-        presents = list(self.rules.present_regex.finditer(sentence))
-        present = min(presents, key=lambda m: abs(sent.start + m.start() - q.start)) if presents else None
-        if stated:
-            pos, year, source, cue = min(stated, key=lambda s: abs(s[0] - q.start))
-            # "Currently there are 11,230 ..., while 3,193 of them were set up last year": the nearer cue wins
-            if present is None or abs(pos - q.start) <= abs(sent.start + present.start() - q.start):
-                return year, source, f"year from '{cue}' in the sentence ({source})", 0.0
-        if present is None and re.search(r"\b(?:since|ever since)\b", sentence, re.I):
-            present = re.search(r"\b(?:since|ever since)\b", sentence, re.I)  # "since 2018, ... has": as of now
-        if present and doc.published_year is not None:
-            how = "inferred" if doc.published_source == "inferred" else "stated"
-            penalty = 0.1 if doc.published_source == "stated" else 0.25
-            return (
-                doc.published_year,
-                "published",
-                f"'{present.group()}' -> publication year ({how} date {doc.published})",
-                penalty,
-            )
         after_event = re.search(r"\b(?:in|within) (\w+) years? (?:after|of|since)\b", sentence, re.I)
-        if after_event:
-            paragraph_start = self.ctx.paragraph_starts[self.ctx.paragraph_of(q.start)]
-            event = re.findall(
-                r"\b(?:in|since)\s+(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", doc.text[paragraph_start : sent.start]
-            )
-            span_years = _small_number(after_event.group(1))
-            if event and span_years is not None:
-                year = int(event[-1]) + span_years
-                return year, "context", f"'{after_event.group()}' the event of {event[-1]} -> {year}", 0.15
-        if self.ctx.single_year is not None:
-            return (
-                self.ctx.single_year,
-                "context",
-                f"the only year the article speaks of ({self.ctx.single_year}); its date is inferred",
-                0.25,
-            )
-        paragraph = self.ctx.paragraph_of(q.start)
-        carried = self.paragraph_years.get(paragraph, [])
-        if carried and not _present_tense(sent.parse):
-            pos, year, _source = min(carried, key=lambda c: abs(c[0] - q.start))
-            return year, "context", f"year {year} stated by another claim in the paragraph", 0.15
-        if doc.published_year is not None:
-            how = "inferred" if doc.published_source == "inferred" else "stated"
-            penalty = 0.2 if doc.published_source == "stated" else 0.35
-            return (
-                doc.published_year,
-                "published",
-                f"no year in the text: publication year ({how} {doc.published})",
-                penalty,
-            )
-        return None, "unknown", "no year in the text and no publication date", 0.4
+        if not after_event:
+            return None
+        paragraph = doc.text[self.ctx.paragraph_starts[self.ctx.paragraph_of(q.start)] : sent.start]
+        event = re.findall(r"\b(?:in|since)\s+(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", paragraph)
+        span_years = _small_number(after_event.group(1))
+        if not event or span_years is None:
+            return None
+        year = int(event[-1]) + span_years
+        return year, "context", f"'{after_event.group()}' the event of {event[-1]} -> {year}", 0.15
 
     # --- entities ---------------------------------------------------------------------------
 
-    def _resolve_anaphor(self, types: list[str], paragraph: int, sent_start: int) -> tuple[str, str] | None:
-        section = self.ctx.doc.section_at(sent_start)
-        heading_rule = _heading_entity(section.heading, self.rules) if section is not None else None
-        if section is not None and heading_rule is not None and ("any" in types or heading_rule.type in types):
-            return heading_rule.name, f"section heading '{section.heading}'"
-        nearest = self._nearest_named_before(sent_start, types)
-        if nearest is not None:
-            return nearest.name, f"nearest antecedent '{nearest.name}'"
-        last = self.state.last_entity.get(paragraph)
-        if last is not None and ("any" in types or last[1] in types):
-            return last[0], f"nearest antecedent '{last[0]}'"
-        if heading_rule is not None and "any" not in types:
-            return None
-        for rule in self.rules.entities.entities:
-            if rule.name == self.ctx.main_entity and ("any" in types or rule.type in types):
-                return rule.name, f"document's main entity '{rule.name}'"
-        return None
-
-    def _nearest_named_before(self, pos: int, types: list[str]) -> EntityRule | None:
-        """The last entity named in the paragraph before ``pos`` that an anaphor of ``types`` fits."""
-        paragraph_start = self.ctx.paragraph_starts[self.ctx.paragraph_of(pos)]
-        found: EntityRule | None = None
-        for match in self.rules.entity_regex.finditer(self.ctx.doc.text, paragraph_start, pos):
-            rule = self.rules.entity_by_alias[match.group().lower()]
-            if "any" in types or rule.type in types:
-                found = rule
-        return found
-
-    def _entity(self, sent: SentenceInput, span: Span, number: Token, unit: Token | None) -> tuple[str, str, float]:
-        rules = self.rules
-        anchor = unit or number
-        paragraph = self.ctx.paragraph_of(sent.start + span.start_char)
-        candidates: list[tuple[str, Token | None, str]] = []
-        for child in anchor.children:
-            if child.dep_ == "poss":
-                candidates.append(("possessor", child, _phrase(child)))
-        verb = _clause_verb(anchor)
-        subject = _subject_of(verb) if verb.i != anchor.i else None
-        if anchor.dep_ in ("acl", "relcl") or verb.dep_ in ("acl",):
-            owner = verb.head
-            candidates.append(("noun the phrase describes", owner, _phrase(owner) if owner.i != verb.i else owner.text))
-        if subject is not None and subject.lower_ in ("that", "which", "who") and verb.dep_ == "relcl":
-            # "... Greater Bay Area, a city cluster that comprises nine cities": the clause's noun, and
-            # the name it stands in apposition to
-            owner = verb.head
-            candidates.append(("noun the clause describes", owner, owner.text))
-            if owner.dep_ == "appos":
-                candidates.append(("name in apposition", owner.head, _phrase(owner.head)))
-        elif subject is not None and not (span.start <= subject.i < span.end):
-            candidates.append(("subject", subject, _phrase(subject)))
-        holders = [verb, anchor] + [c for c in anchor.children if c.dep_ in ("acl", "relcl")]
-        for tok in holders:
-            for child in tok.children:
-                if (
-                    child.dep_ in ("prep", "agent", "dative")
-                    and child.lower_ in ("in", "for", "by", "of", "to")
-                    and child.i not in range(span.start, span.end)
-                ):
-                    candidates.append((f"'{child.text} ...'", child, _phrase(child)))
-        sentence_text = self.ctx.doc.text[sent.start : sent.end]
-        if re.search(r"\bhere\b", sentence_text):
-            # "here": the place the previous sentence is about (its most specific name)
-            paragraph_start = self.ctx.paragraph_starts[paragraph]
-            nearest = _entity_in(self.ctx.doc.text[paragraph_start : sent.start], rules)
-            if nearest is not None:
-                candidates.insert(0, ("'here'", None, nearest.name))
-        for how, _tok, text in candidates:
-            rule = _entity_in(text, rules)
-            if rule is not None:
-                return rule.name, f"entity from {how} '{text.strip()[:60]}'", 0.0
-            types = _anaphor_types(text, rules)
-            if types is not None:
-                resolved = self._resolve_anaphor(types, paragraph, sent.start + span.start_char)
-                if resolved is not None:
-                    return resolved[0], f"entity from anaphor '{text.strip()[:30]}' -> {resolved[1]}", 0.1
-        for how, named_tok, _text in candidates:
-            if named_tok is not None and named_tok.ent_type_ in ("GPE", "ORG", "FAC", "LOC") and how != "subject":
-                words = [t.text for t in named_tok.subtree if t.ent_type_]
-                name = re.sub(r"^the\s+", "", " ".join(words), flags=re.I)
-                if name:
-                    return name, f"entity from {how}: named entity '{name}'", 0.2
-        # the sentence names an entity before the number (a list of claims about one subject)
-        before = self.ctx.doc.text[sent.start : sent.start + span.start_char]
-        rule = _entity_in(before, rules)
-        if rule is not None:
-            return rule.name, f"entity named earlier in the sentence '{rule.name}'", 0.15
-        in_after = re.search(r"\b(?:in|to|for)\s+(.{2,80})", self.ctx.doc.text[sent.start + span.end_char : sent.end])
-        rule = _entity_in(in_after.group(1), rules) if in_after else None
-        if rule is not None:
-            return rule.name, f"entity named later in the sentence '{rule.name}'", 0.15
-        section = self.ctx.doc.section_at(sent.start + span.start_char)
-        if section is not None:
-            rule = _heading_entity(section.heading, rules)
-            if rule is not None:
-                return rule.name, f"entity from section heading '{section.heading}'", 0.15
-        last = self.state.last_entity.get(paragraph)
-        if last is not None:
-            return last[0], f"entity carried from the paragraph ('{last[0]}')", 0.25
-        if self.ctx.main_entity:
-            return self.ctx.main_entity, f"no subject: {self.ctx.main_entity_why}", 0.3
-        return "", "no entity found", 0.5
+    def _entity(
+        self, sent: SentenceInput, span: Span, number: Token, unit: Token | None, previous: Resolved | None
+    ) -> tuple[str, str, float, str]:
+        """(entity, why, penalty, type): from the quantity's phrases, the sentence, the paragraph, the document."""
+        resolver = self.resolver
+        q_start, q_end = sent.start + span.start_char, sent.start + span.end_char
+        carried = self.state.last_entity.get(self.ctx.paragraph_of(q_start))
+        last = Resolved(carried[0], carried[1], "", 0.0) if carried else None
+        found = resolver.resolve(sent.start, sent.end, span, number, unit, last) or resolver.fallback(
+            sent.start, sent.end, q_start, q_end, previous
+        )
+        if found is None and last is not None:
+            found = Resolved(last.name, last.type, f"entity carried from the paragraph ('{last.name}')", 0.25)
+        found = found or resolver.main()
+        if found is None:
+            return "", "no entity found", 0.5, ""
+        return found.name, found.why, found.penalty, found.type
 
     # --- measure ----------------------------------------------------------------------------
 
@@ -915,19 +909,29 @@ class _Attributor:
     # --- a whole document -------------------------------------------------------------------
 
     def run(self, sentences: Sequence[SentenceInput]) -> list[list[Attribution]]:
-        # first pass: years stated by claim sentences, per paragraph (for context carry-over)
-        stated_by_sentence: list[list[tuple[int, int, str, str]]] = []
-        for sent in sentences:
-            stated = self._stated_years(self.ctx.doc.text[sent.start : sent.end], sent.start)
-            stated_by_sentence.append(stated)
-            for pos, stated_year, source, _cue in stated:
-                self.paragraph_years.setdefault(self.ctx.paragraph_of(sent.start), []).append(
-                    (pos, stated_year, source)
-                )
+        text = self.ctx.doc.text
+        spans = {(x.start, x.end): x.quantities for x in sentences}
+        cues_by_sentence: dict[int, list[YearCue]] = {}
+        every: list[YearCue] = []
+        leads: list[YearCue] = []
+        lead_end = _lead_end(text, self.ctx.doc.title)
+        for start, end in split_sentences(text):
+            quantities = spans.get((start, end), ())
+            found = self.years.cues(text[start:end], start, [(q.start, q.end) for q in quantities])
+            cues_by_sentence[start] = found
+            every.extend(found)
+            leads.extend(
+                c for c in found
+                if c.source == "present" or start < lead_end or opens_sentence(c, text[start:end], start)
+            )
+        self.timeline = Timeline(every, leads)
         results: list[list[Attribution]] = []
         previous: tuple[str, str] | None = None
         last_paragraph = -1
-        for sent, stated in zip(sentences, stated_by_sentence, strict=True):
+        for sent in sentences:
+            stated = cues_by_sentence.get(sent.start) or self.years.cues(
+                text[sent.start : sent.end], sent.start, [(q.start, q.end) for q in sent.quantities]
+            )
             paragraph = self.ctx.paragraph_of(sent.start)
             if paragraph != last_paragraph:
                 previous, last_paragraph = None, paragraph
@@ -935,6 +939,8 @@ class _Attributor:
                 previous_money: str | None = None
             out: list[Attribution] = []
             ordered = sorted(sent.quantities, key=lambda q: q.start)
+            in_sentence: Resolved | None = None
+            self.ctx.names.add_parsed(self.rules.name_finder, self.ctx.doc.text, _parsed_names(sent))
             for k, q in enumerate(ordered):
                 span = _span_tokens(sent.parse, q.start - sent.start, q.end - sent.start)
                 if span is None or len(span) == 0:
@@ -942,7 +948,7 @@ class _Attributor:
                     continue
                 number = _number_token(span)
                 unit = _unit_token(span, number)
-                entity, entity_why, entity_pen = self._entity(sent, span, number, unit)
+                entity, entity_why, entity_pen, entity_type = self._entity(sent, span, number, unit, in_sentence)
                 year, year_source, year_why, year_pen = self._year(sent, q, stated)
                 measure, unit_override, measure_why, measure_pen = self._measure(
                     sent, q, span, number, unit, previous, previous_measure, previous_money, entity
@@ -963,8 +969,9 @@ class _Attributor:
                 )
                 out.append(Attribution(measure, entity, year, year_source, aspect, confidence, why, unit_override))
                 if entity:
-                    types = [r.type for r in self.rules.entities.entities if r.name == entity] or ["other"]
-                    self.state.last_entity[paragraph] = (entity, types[0])
+                    self.state.last_entity[paragraph] = (entity, entity_type)
+                if entity and entity_pen <= 0.1:  # read from the quantity's own phrases: later ones may share it
+                    in_sentence = Resolved(entity, entity_type, "", 0.0)
                 if measure and q.kind in ("count", "money"):
                     previous = (measure, unit_override or q.unit)
                 if measure and aspect != "share" and q.kind in ("count", "money", "percent"):
