@@ -149,12 +149,43 @@ def run_pipeline(articles: Sequence[Path], workdir: Path, rules: Path = Path("ru
     params.write_text("{}\n", encoding="utf-8")
     normalized = output / "normalized"
     steps = [
-        ["pipeline.normalize", "--seeds", seeds, "--rules", rules, "--out", normalized,
-         "--report", output / "normalize_report.csv", "--cache", ""],
-        ["pipeline.extract", "--normalized", normalized, "--seeds", seeds, "--rules", rules, "--cache", "",
-         "--out", output / "mentions.csv"],
-        ["pipeline.consolidate", "--params", params, "--mentions", output / "mentions.csv", "--reviews", reviews,
-         "--output-dir", output],
+        [
+            "pipeline.normalize",
+            "--seeds",
+            seeds,
+            "--rules",
+            rules,
+            "--out",
+            normalized,
+            "--report",
+            output / "normalize_report.csv",
+            "--cache",
+            "",
+        ],
+        [
+            "pipeline.extract",
+            "--normalized",
+            normalized,
+            "--seeds",
+            seeds,
+            "--rules",
+            rules,
+            "--cache",
+            "",
+            "--out",
+            output / "mentions.csv",
+        ],
+        [
+            "pipeline.consolidate",
+            "--params",
+            params,
+            "--mentions",
+            output / "mentions.csv",
+            "--reviews",
+            reviews,
+            "--output-dir",
+            output,
+        ],
     ]
     for step in steps:
         command = [sys.executable, "-m", *map(str, step)]

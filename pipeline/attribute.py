@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from pipeline.attribution.entities import AnaphorRule, EntityResolver, Resolved
+from pipeline.attribution.measures import measure_words
 from pipeline.attribution.names import DocNames, KnownEntity, NameFinder, NameRules
 from pipeline.attribution.years import Timeline, YearCue, YearReader, bind_year, opens_sentence
 from pipeline.ruleio import StrictModel, check_unique_ids, load_rules
@@ -94,8 +95,19 @@ class MeasureRule(StrictModel):
     examples: list[MeasureExample] = Field(min_length=1)
 
 
+class Expansion(StrictModel):
+    short: str
+    long: list[str] = Field(min_length=1)
+
+
 class MeasuresFile(StrictModel):
     drop_modifiers: list[str]
+    #: words of change ("growth of", "increase in"): the aspect says a figure is a change, not the measure
+    change_words: list[str] = Field(default_factory=list)
+    #: spelled-out forms written as their abbreviation ("research and development" -> "R&D")
+    expansions: list[Expansion] = Field(default_factory=list)
+    #: what a place's growth measures when nothing else is named ("Songshan Lake grew 11%")
+    place_measure: str = "economy"
     synonyms: list[MeasureRule]
 
 
@@ -182,8 +194,29 @@ class AttributionRules:
         table: dict[str, MeasureRule] = {}
         for rule in self.measures.synonyms:
             for form in [rule.canonical, *rule.forms]:
-                table.setdefault(_normalize_phrase(form, self.measures.drop_modifiers), rule)
+                table.setdefault(_normalize_phrase(form, self.phrase_rules), rule)
         return table
+
+    @cached_property
+    def measure_parts(self) -> list[tuple[re.Pattern[str], MeasureRule]]:
+        """Synonym forms of more than one word, to replace inside a longer measure ("enterprise R&D spending"),
+        longest first."""
+        forms = [(form, rule) for form, rule in self.measure_forms.items() if form != _normalize_phrase(
+            rule.canonical, self.phrase_rules)]
+        forms.sort(key=lambda fr: (-len(fr[0]), fr[0]))
+        return [(re.compile(r"(?<![\w&-])" + re.escape(form) + r"(?![\w&-])"), rule) for form, rule in forms]
+
+    @cached_property
+    def phrase_rules(self) -> PhraseRules:
+        m = self.measures
+        expansions = [
+            (re.compile(r"\b" + re.escape(long).replace(r"\ ", r"\s+") + r"\b(?:\s*\(\s*" + re.escape(e.short) + r"\s*\))?",
+                        re.IGNORECASE), e.short)
+            for e in m.expansions
+            for long in e.long
+        ]
+        return PhraseRules(frozenset(d.lower() for d in m.drop_modifiers), _words_regex(m.change_words)
+                           if m.change_words else None, expansions)
 
     @cached_property
     def present_regex(self) -> re.Pattern[str]:
@@ -262,17 +295,42 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
-def _normalize_phrase(phrase: str, drop: Sequence[str]) -> str:
+@dataclass(frozen=True)
+class PhraseRules:
+    """What measures.yml says about normalizing a measure phrase."""
+
+    drop: frozenset[str]
+    change: re.Pattern[str] | None
+    expansions: list[tuple[re.Pattern[str], str]]
+
+
+_NUMBER_WORDS = (
+    r"\b(?:(?:19|20)\d\d|\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion)\b"
+)
+
+
+def _normalize_phrase(phrase: str, rules: PhraseRules) -> str:
+    """Lower case, singular, no articles, numbers, years or words of change; abbreviations applied; "A of B"
+    and "A by B" read as "B A" ("R&D expenditure of enterprises" -> "enterprise R&D expenditure")."""
+    for regex, short in rules.expansions:
+        phrase = regex.sub(short, phrase)
+    phrase = re.sub(
+        r"\(\s*([\w&]+)\s*\)", lambda m: "" if m.group(1) in phrase.replace(m.group(0), "") else m.group(0), phrase
+    )
+    if rules.change is not None:
+        phrase = rules.change.sub(" ", phrase)
     text = re.sub(r"[“”\"‘’']s\b", "", phrase)  # possessive 's
-    text = re.sub(r"[“”\"‘’()]", " ", text)
+    text = re.sub(r"(?<=s)[’']\B", "", text)  # plural possessive: "enterprises' R&D"
+    text = re.sub(r"[“”\"‘’(),;:]", " ", text)
     text = re.sub(r"\b(?:the|a|an|this|these|those|its|their|his|her|our|of various types?)\b", " ", text, flags=re.I)
+    text = re.sub(r"\b(?:in|of|for|by|since)\s+(?:19|20)\d\d\b", " ", text, flags=re.I)
+    text = re.sub(_NUMBER_WORDS, " ", text, flags=re.I)
     text = re.sub(r"\b(?:city|country|province|zone|park)'s\b", " ", text, flags=re.I)
-    words = [w for w in text.split() if w.lower() not in {d.lower() for d in drop}]
+    words = [w for w in text.split() if w.lower() not in rules.drop]
     text = " ".join(words)
-    match = re.match(r"^(.*?)\s+of\s+(.+)$", text)
-    if match and match.group(1).lower() in _INVERT_HEADS:
-        head, rest = match.group(1), match.group(2)
-        text = rest if head.lower() in _DROP_HEADS else f"{rest} {head}"
+    text = re.sub(r"^(?:(?:of|in|on|for|to|by|and|or|rate)\s+)+|(?:\s+(?:of|in|on|for|to|by|and|or))+$", "", text)
+    text = _invert(text)
     # possessor words left by "the city's" etc.
     text = re.sub(r"^(?:city|country|province)\s+", "", text, flags=re.I)
     out = []
@@ -283,7 +341,30 @@ def _normalize_phrase(phrase: str, drop: Sequence[str]) -> str:
     return " ".join(out).strip()
 
 
+def _invert(text: str) -> str:
+    """ "added value of emerging industries" -> "emerging industries added value"; "spending by companies"
+    -> "companies spending"; "the number of X" -> "X". Only short, simple phrases are turned around."""
+    match = re.match(r"^(.*?)\s+(of|by)\s+(.+)$", text)
+    if match is None:
+        return text
+    head, rest = match.group(1), match.group(3)
+    if head.lower() in _DROP_HEADS:
+        return rest
+    simple = len(head.split()) <= 3 and len(rest.split()) <= 4 and not re.search(r"\b(?:of|to|by|in|on|for)\b", rest)
+    if head.lower() in _INVERT_HEADS or (simple and head.lower() not in _KEEP_ORDER):
+        return f"{rest} {head}"
+    return text
+
+
+#: heads whose "of" complement is a base, not an owner: "share of GDP" stays as it is
+_KEEP_ORDER = frozenset({"share", "proportion", "ratio", "percentage", "contribution", "top", "one", "part"})
+
+
 _MAX_MEASURE_WORDS = 8
+#: possessors that are places, never part of a measure ("the city's GDP")
+_PLACE_WORDS = frozenset({"city", "region", "country", "province", "zone", "district", "park", "area", "nation",
+                          "municipality", "world", "state", "county"})
+_GROWTH_VERBS = frozenset({"grow", "rise", "increase", "expand", "climb", "jump", "surge", "gain"})
 
 
 def canonical_measure(phrase: str, rules: AttributionRules) -> tuple[str, str]:
@@ -294,14 +375,23 @@ def canonical_measure(phrase: str, rules: AttributionRules) -> tuple[str, str]:
     """
     phrase = re.sub(r"\s*\b(?:in|of|for|from)\s+(?:the\s+)?(?:" + rules.entity_regex.pattern + r")", " ", phrase)
     phrase = rules.entity_regex.sub(" ", phrase) if rules.entity_regex.fullmatch(phrase.strip()) is None else phrase
-    normalized = _normalize_phrase(phrase, rules.measures.drop_modifiers)
+    normalized = _normalize_phrase(phrase, rules.phrase_rules)
     words = normalized.split()
     if len(words) > _MAX_MEASURE_WORDS:
         normalized = " ".join(words[-3:])
     rule = rules.measure_forms.get(normalized)
     if rule is not None:
         return rule.canonical, rule.id
-    return normalized, ""
+    fired = []
+    for form, part_rule in rules.measure_parts:
+        replaced = form.sub(part_rule.canonical, normalized)
+        if replaced != normalized:
+            normalized = replaced
+            fired.append(part_rule.id)
+    rule = rules.measure_forms.get(normalized)
+    if rule is not None:
+        return rule.canonical, rule.id
+    return normalized, "+".join(dict.fromkeys(fired))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -793,9 +883,9 @@ class _Attributor:
                 if re.search(r"research and development|r&d", target, re.I):
                     base = f"investment in {target}"
                 return canon(base, f"the verb '{verb.text}'")
-            subject = _subject_of(verb)
-            if subject is not None and not (span.start <= subject.i < span.end):
-                return canon(_phrase(subject), f"the subject '{_phrase(subject)[:40]}'")
+            words, how = self._subject_measure(sent, q, span, verb)
+            if words:
+                return canon(words, how)
         if q.kind == "percent":
             if re.search(r"\btop\s*$", before):  # "the top 1% of ...": a percentile, not a share
                 return "top percentile", "", "measure: 'top N%' is a percentile rank", 0.1
@@ -807,8 +897,7 @@ class _Attributor:
             share = re.match(
                 r"\s*of\s+((?:[\w&’'-]+\s+){0,5}?[\w&-]+?)(?=\s+(?:on|in|for|from|and|which|the|to)\b|[,.;]|$)", after
             )
-            subject = _subject_of(verb)
-            subject_text = _phrase(subject) if subject is not None and not (span.start <= subject.i < span.end) else ""
+            subject_text, subject_how = self._subject_measure(sent, q, span, verb)
             if share and (
                 re.search(r"account|proportion|share", before[-40:], re.I) or subject_text.lower() in ("which", "")
             ):
@@ -841,8 +930,8 @@ class _Attributor:
                 )
             if share:
                 return f"share of {canonical_measure(share.group(1), rules)[0]}", "", "measure: 'N% of ...'", 0.1
-            if subject_text and subject_text.lower() not in ("which", "that", "it", "they"):
-                return canon(subject_text, f"the subject '{subject_text[:40]}'")
+            if subject_text:
+                return canon(subject_text, subject_how)
         if q.kind == "rank":
             clause = re.split(r"[,;:]|\band\b(?=\s+the\b)", before)[-1]
             clause = re.sub(
@@ -861,10 +950,38 @@ class _Attributor:
             return f"{previous[0]} {suffix}", "", f"measure: {suffix} of the previous quantity", 0.15
         if q.kind == "rate":
             return q.unit, "", "measure: the rate's unit", 0.1
+        words, how = self._subject_measure(sent, q, span, verb)
+        if words:
+            return canon(words, how, 0.15)
+        return (q.unit or q.kind), "", "measure: the unit itself", 0.25
+
+    def _np(self, head: Token, span: Span, sent: SentenceInput) -> str:
+        """The measure words of the noun phrase headed by ``head``: no names, places, numbers, the quantity."""
+        names = self.ctx.names
+
+        def is_name(tok: Token) -> bool:
+            found = names.at(sent.start + tok.idx, sent.start + tok.idx + 1)
+            return found is not None and found.type not in ("document", "product")
+
+        return measure_words(head, set(range(span.start, span.end)), is_name, _PLACE_WORDS)
+
+    def _subject_measure(self, sent: SentenceInput, q: Quantity, span: Span, verb: Token) -> tuple[str, str]:
+        """(measure words, how) from the clause: its subject, else the noun the quantity modifies, else a
+        place's economy when the place itself grew ("Songshan Lake grew 11%")."""
         subject = _subject_of(verb)
         if subject is not None and not (span.start <= subject.i < span.end):
-            return canon(_phrase(subject), f"the subject '{_phrase(subject)[:40]}'", 0.15)
-        return (q.unit or q.kind), "", "measure: the unit itself", 0.25
+            words = self._np(subject, span, sent)
+            if words and words.lower() not in ("which", "that", "it", "they", "who"):
+                return words, f"the subject '{words[:40]}'"
+        anchor = span[-1]
+        if anchor.head.i not in range(span.start, span.end) and anchor.dep_ in ("compound", "nmod", "amod"):
+            words = self._np(anchor.head, span, sent)
+            if words:
+                return words, f"the noun it modifies '{words[:40]}'"
+        place = subject is not None and self.ctx.names.at(sent.start + subject.idx, sent.start + subject.idx + 1)
+        if place and q.kind == "percent" and _verb_lemma(verb) in _GROWTH_VERBS:
+            return self.rules.measures.place_measure, f"the growth of '{subject.text}'"
+        return "", ""
 
     # --- aspect -----------------------------------------------------------------------------
 
