@@ -199,6 +199,7 @@ class UnitsFile(StrictModel):
 class QualifierForms(StrictModel):
     before: list[str] = Field(default_factory=list)
     after: list[str] = Field(default_factory=list)
+    glued: list[str] = Field(default_factory=list)  #: hyphened to the number inside a compound ("10,000-plus")
 
 
 class QualifiersFile(StrictModel):
@@ -469,30 +470,42 @@ def _forms_regex(forms: Iterable[str], before: bool) -> str:
 class _QualifierMatcher:
     before: re.Pattern[str]
     after: re.Pattern[str]
+    glued: re.Pattern[str]
     before_map: dict[str, str]
     after_map: dict[str, str]
+    glued_map: dict[str, str]
 
     @classmethod
     def build(cls, qualifiers: QualifiersFile) -> _QualifierMatcher:
         before_map: dict[str, str] = {}
         after_map: dict[str, str] = {}
+        glued_map: dict[str, str] = {}
         for qualifier, forms in qualifiers.qualifiers.items():
             for f in forms.before:
                 before_map[" ".join(f.lower().split())] = qualifier
             for f in forms.after:
                 after_map[" ".join(f.lower().split())] = qualifier
+            for f in forms.glued:
+                glued_map[f.lower()] = qualifier
         before = re.compile(rf"(?:^|(?<=[^\w]))({_forms_regex(before_map, True)})[\s,]*$", re.IGNORECASE)
         after_alts = _forms_regex(after_map, False)
         after = re.compile(rf"^[\s-]*({after_alts})(?![\w])", re.IGNORECASE) if after_alts else re.compile("(?!)")
-        return cls(before, after, before_map, after_map)
+        glued_alts = _forms_regex(glued_map, False)
+        glued = re.compile(rf"-({glued_alts})(?![\w])", re.IGNORECASE) if glued_alts else re.compile("(?!)")
+        return cls(before, after, glued, before_map, after_map, glued_map)
 
-    def qualify(self, text: str, start: int, end: int) -> str:
+    def qualify(self, text: str, start: int, end: int, number_end: int = -1) -> str:
+        """The hedge of the quantity quoted at ``[start, end)``: a form right before it, right after it,
+        or hyphened to its number (``number_end``) inside the quote (``10,000-plus enterprises``)."""
         m = self.before.search(text, max(0, start - 40), start)
         if m:
             return self.before_map.get(" ".join(m.group(1).lower().split()), "=")
         m = self.after.match(text[end : end + 24])
         if m:
             return self.after_map.get(" ".join(m.group(1).lower().split()), "=")
+        m = self.glued.match(text, number_end) if 0 <= number_end < end else None
+        if m:
+            return self.glued_map.get(m.group(1).lower(), "=")
         return "="
 
 
@@ -1362,7 +1375,7 @@ class QuantityFinder:
             unit_end = _end_char(doc, c.rate_end)
         qualifier = c.qualifier
         if qualifier is None:
-            qualifier = self.qualifiers.qualify(text, start_char, end_char)
+            qualifier = self.qualifiers.qualify(text, start_char, end_char, number_end)
             if qualifier == "=" and c.vague:
                 qualifier = ">="
         rule_id = "+".join([c.rule_id, *c.extra_ids])
