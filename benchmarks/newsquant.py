@@ -75,6 +75,10 @@ UNIT_NAMES = {
     "ZAR": "south african rand",
     "km2": "square kilometre",
     "m2": "square metre",
+    # metric lengths are written as symbols; the scorer knows km, cm and mm itself
+    "m": "metre",
+    "um": "micrometre",
+    "nm": "nanometre",
     "percent": "percentage",
     "person": "people",
     "million british thermal unit": "mega british thermal unit",
