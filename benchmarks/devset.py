@@ -145,7 +145,7 @@ def run_pipeline(articles: Sequence[Path], workdir: Path, rules: Path = Path("ru
         shutil.copyfile(article, seeds / article.name)
     reviews = workdir / "reviews.csv"
     reviews.write_text("claim_id,decision,note\n", encoding="utf-8")
-    params = workdir / "params.yaml"
+    params = workdir / "params.yaml"  # the stage defaults, which are what params.yaml ships
     params.write_text("{}\n", encoding="utf-8")
     normalized = output / "normalized"
     steps = [

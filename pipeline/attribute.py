@@ -36,6 +36,7 @@ from pydantic import Field
 
 from pipeline.attribution.entities import AnaphorRule, EntityResolver, Resolved
 from pipeline.attribution.measures import measure_words
+from pipeline.linkage.measures import is_generic
 from pipeline.attribution.names import DocNames, KnownEntity, NameFinder, NameRules
 from pipeline.attribution.years import Timeline, YearCue, YearReader, bind_year, opens_sentence
 from pipeline.ruleio import StrictModel, check_unique_ids, load_rules
@@ -108,6 +109,10 @@ class MeasuresFile(StrictModel):
     expansions: list[Expansion] = Field(default_factory=list)
     #: what a place's growth measures when nothing else is named ("Songshan Lake grew 11%")
     place_measure: str = "economy"
+    #: counted nouns that only count ("5.1 million people"): what the subject names is the measure
+    classifiers: list[str] = Field(default_factory=list)
+    #: phrases that change what is measured ("at constant prices", "per capita"): kept with the measure
+    qualifiers: list[str] = Field(default_factory=list)
     synonyms: list[MeasureRule]
 
 
@@ -162,6 +167,10 @@ class AttributionRules:
             self.present_regex, self.relative_regexes, self.not_as_of_regex, self.event_year_regex,
             self.binding_regex, _words_regex(self.cues.years.founding_verbs), published,
         )
+
+    @cached_property
+    def measure_qualifier_regex(self) -> re.Pattern[str]:
+        return _words_regex(self.measures.qualifiers)
 
     @cached_property
     def generic_regex(self) -> re.Pattern[str]:
@@ -581,6 +590,19 @@ def _verb_lemma(verb: Token) -> str:
     return word
 
 
+def _restriction(noun: Token | None) -> str:
+    """The verb that restricts a counted set: "companies selected into the list", "projects that have
+    received support", "enterprises listed among ...": a subset, not the whole count."""
+    if noun is None:
+        return ""
+    for child in noun.children:
+        if child.dep_ in ("acl", "relcl") and child.pos_ == "VERB":
+            return _verb_lemma(child)
+    if noun.dep_ == "nsubjpass" and noun.head.pos_ == "VERB" and noun.head.lemma_ not in ("base", "locate"):
+        return _verb_lemma(noun.head)
+    return ""
+
+
 def _present_tense(parse: Doc) -> bool:
     """Whether the sentence's main verb speaks of the present: the simple present ("is", "has", "accounts
     for"), a present passive ("are based in") or an ongoing present perfect ("has been receiving")."""
@@ -830,10 +852,20 @@ class _Attributor:
             unit_word = previous[1] or previous[0].split()[-1]
             return f"{subset.group(1)} {unit_word}", unit_word, "measure: the subset named after the number", 0.1
         if q.kind in ("count",) and q.unit and q.number_end > 0 and q.end > q.number_end:
-            tail = text[q.number_end : q.end]
-            tail = re.sub(r"^\s*(?:thousand|million|billion|ten thousand)\b", "", tail, flags=re.I)
-            if tail.strip():
+            tail = text[q.number_end : q.unit_end if q.unit_end > q.number_end else q.end]
+            tail = re.sub(r"^[\s\-–]*(?:(?:thousand|million|billion|ten thousand)\b)?[\s\-–]*", "", tail, flags=re.I)
+            words = tail.split()
+            if words and words[-1].lower().startswith(q.unit.lower()) and " " not in q.unit:
+                tail = " ".join([*words[:-1], q.unit])  # "TEUs" -> "TEU": the counted noun as the unit names it
+            if classifier := (q.unit.lower() in self.rules.measures.classifiers):
+                words_, how_ = self._subject_measure(sent, q, span, verb)
+                if words_:  # "talents exceed 5.1 million people": people count the talents
+                    return canon(words_, how_)
+            if tail.strip() and not classifier:
                 measure, _unit, why, penalty = canon(tail, "the counted noun")
+                restriction = _restriction(unit)
+                if restriction:  # "25 enterprises listed among the Fortune 500": a subset, not all enterprises
+                    measure, why = f"{measure} {restriction}", f"{why}, restricted by '{restriction}'"
                 # "6 universities in Hong Kong" said of the park: a narrower set than "universities"
                 place = re.match(r"\s+(?:in|from)\s+((?:the\s+)?[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)", after)
                 named = _entity_in(place.group(1), rules) if place else None
@@ -871,6 +903,9 @@ class _Attributor:
             )
             if m:
                 return canon(m.group(1), f"'of {m.group(1)}'")
+            pronoun = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass") and c.lower_ in ("it", "them")]
+            if pronoun and previous_measure:  # "it took three years to raise it to 3 trillion yuan"
+                return previous_measure, "", f"measure of what '{pronoun[0].text}' refers to", 0.1
             lemma = _verb_lemma(verb)
             nouns = {"invest": "investment", "spend": "spending", "allocate": "allocation", "raise": "fund raised"}
             if lemma in nouns:
@@ -955,6 +990,15 @@ class _Attributor:
             return canon(words, how, 0.15)
         return (q.unit or q.kind), "", "measure: the unit itself", 0.25
 
+    def _measure_qualifier(self, sent: SentenceInput, q: Quantity, lower: int) -> str:
+        """A phrase that changes what is measured ("at constant prices"), in the quantity's own clause or
+        before it with no other quantity between."""
+        text = self.ctx.doc.text
+        clause_end = re.search(r"[,;]|$", text[q.end : sent.end])
+        window = text[max(lower, sent.start) : q.end + (clause_end.start() if clause_end else 0)]
+        found = self.rules.measure_qualifier_regex.search(window) if self.rules.measures.qualifiers else None
+        return found.group().lower() if found else ""
+
     def _np(self, head: Token, span: Span, sent: SentenceInput) -> str:
         """The measure words of the noun phrase headed by ``head``: no names, places, numbers, the quantity."""
         names = self.ctx.names
@@ -969,7 +1013,7 @@ class _Attributor:
         """(measure words, how) from the clause: its subject, else the noun the quantity modifies, else a
         place's economy when the place itself grew ("Songshan Lake grew 11%")."""
         subject = _subject_of(verb)
-        if subject is not None and not (span.start <= subject.i < span.end):
+        if subject is not None and not (span.start <= subject.i < span.end) and subject.lower_ not in _PLACE_WORDS:
             words = self._np(subject, span, sent)
             if words and words.lower() not in ("which", "that", "it", "they", "who"):
                 return words, f"the subject '{words[:40]}'"
@@ -978,7 +1022,10 @@ class _Attributor:
             words = self._np(anchor.head, span, sent)
             if words:
                 return words, f"the noun it modifies '{words[:40]}'"
-        place = subject is not None and self.ctx.names.at(sent.start + subject.idx, sent.start + subject.idx + 1)
+        place = subject is not None and (
+            self.ctx.names.at(sent.start + subject.idx, sent.start + subject.idx + 1) is not None
+            or subject.lower_ in _PLACE_WORDS
+        )
         if place and q.kind == "percent" and _verb_lemma(verb) in _GROWTH_VERBS:
             return self.rules.measures.place_measure, f"the growth of '{subject.text}'"
         return "", ""
@@ -1057,6 +1104,7 @@ class _Attributor:
             out: list[Attribution] = []
             ordered = sorted(sent.quantities, key=lambda q: q.start)
             in_sentence: Resolved | None = None
+            sentence_measure = ""
             self.ctx.names.add_parsed(self.rules.name_finder, self.ctx.doc.text, _parsed_names(sent))
             for k, q in enumerate(ordered):
                 span = _span_tokens(sent.parse, q.start - sent.start, q.end - sent.start)
@@ -1070,6 +1118,13 @@ class _Attributor:
                 measure, unit_override, measure_why, measure_pen = self._measure(
                     sent, q, span, number, unit, previous, previous_measure, previous_money, entity
                 )
+                if is_generic(measure) and sentence_measure and q.kind in ("money", "percent", "count"):
+                    # "... reached 1.1 billion yuan, an increase of 8.5%": the clause it adds to
+                    measure, measure_why = sentence_measure, "measure of the clause this figure adds to"
+                plain_measure = measure
+                qualifier = self._measure_qualifier(sent, q, ordered[k - 1].end if k else sent.start)
+                if qualifier and qualifier not in measure:
+                    measure, measure_why = f"{measure} {qualifier}", f"{measure_why}; '{qualifier}'"
                 left = ordered[k - 1].end if k else sent.start
                 right = ordered[k + 1].start if k + 1 < len(ordered) else sent.end
                 aspect, aspect_cue = self._aspect(sent, q, left, right, measure, _clause_verb(unit or number))
@@ -1087,6 +1142,8 @@ class _Attributor:
                 out.append(Attribution(measure, entity, year, year_source, aspect, confidence, why, unit_override))
                 if entity:
                     self.state.last_entity[paragraph] = (entity, entity_type)
+                if not is_generic(plain_measure) and q.kind in ("money", "percent", "count") and aspect != "share":
+                    sentence_measure = plain_measure
                 if entity and entity_pen <= 0.1:  # read from the quantity's own phrases: later ones may share it
                     in_sentence = Resolved(entity, entity_type, "", 0.0)
                 if measure and q.kind in ("count", "money"):

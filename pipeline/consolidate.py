@@ -154,11 +154,11 @@ class ConsolidateParams(StrictModel):
     tolerance_about: Decimal = Decimal("0.05")  #: relative slack either side of ``around``
     tolerance_nearly: Decimal = Decimal("0.10")  #: how far below ``nearly N`` the truth may be
     tolerance_exact: Decimal = Decimal("0")  #: relative slack of an unhedged value beyond its rounding
-    open_bound_ratio: Decimal | None = None  #: cap on ``over``/``under``; None = unbounded
+    open_bound_ratio: Decimal | None = Decimal("1.5")  #: cap on ``over``/``under``; None = unbounded
     conversion_max_gap: int = 24  #: characters between an amount and its parenthetical restatement
     conversion_max_rate: Decimal = Decimal("30000")  #: plausibility band of a currency ratio
     measure_similarity: float = 0.5  #: word overlap for two measures to be compared at all
-    conflict_similarity: float = 0.75  #: word overlap for two measures to be confidently one (a conflict)
+    conflict_similarity: float = 0.8  #: word overlap for two measures to be confidently one (a conflict)
     conflict_min_confidence: float = 0.0  #: attribution confidence both sides of a conflict need
 
     def tolerances(self) -> Tolerances:
@@ -380,11 +380,10 @@ def _unit_class(m: Mention) -> str:
 
 
 def _aspect_family(m: Mention) -> str:
-    """Percentages are growth rates, shares or levels: never the same fact across those. Amounts and counts
-    keep one family: a translation's tense ("will reach") is no reason to keep equal values apart."""
-    if m.kind not in ("percent", "ratio"):
-        return ""
-    return m.aspect if m.aspect in ("change", "share") else "level"
+    """A share of something is never the same fact as its growth rate or level. Otherwise aspects are not
+    kept apart: a translation's tense ("will reach"), a target read from "aims to", or a cue word a clause
+    away is no reason to keep equal values apart."""
+    return "share" if m.aspect == "share" else ""
 
 
 def _block(m: Mention) -> tuple[str, str]:

@@ -431,11 +431,15 @@ def _read_metadata(et: EditableText, rules: NormalizeRuleSet, removed: list[Remo
     for start, end in _line_spans(text, rules.boilerplate.header_lines):
         line = text[start:end]
         fired: list[str] = []
+        fields: set[str] = set()
         for rule in rules.boilerplate.metadata:
+            if rule.field in fields:
+                continue  # one reading of a field per line: the first rule that matches
             match = rules.regex(rule.id, rule.pattern).match(line)
             if not match:
                 continue
             fired.append(rule.id)
+            fields.add(rule.field)
             groups = match.groupdict()
             if groups.get("value") and rule.field not in found:
                 found[rule.field] = (groups["value"].strip(), rule.id)

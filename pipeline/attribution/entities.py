@@ -124,9 +124,9 @@ class EntityResolver:
         if before:
             n = before[-1]
             return Resolved(n.canonical, n.type, f"entity named earlier in the sentence '{n.canonical}'", 0.15)
-        after = re.search(r"\b(?:in|to|for)\s+", self.text[q_end:sent_end])
+        after = re.search(r"\b(?:in|to|for)\s+(?:the\s+)?", self.text[q_end:sent_end])
         if after is not None:
-            later = self._places(q_end + after.end(), sent_end)
+            later = [n for n in self._places(q_end + after.end(), sent_end) if n.start == q_end + after.end()]
             if later:
                 n = later[0]
                 return Resolved(n.canonical, n.type, f"entity named later in the sentence '{n.canonical}'", 0.15)

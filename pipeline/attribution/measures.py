@@ -45,12 +45,19 @@ def measure_words(
                 frontier.append((child, depth + 1))
     words = [kept[i] for i in sorted(kept)]
     words = [t for t in words if not _dangling(t, kept)]
-    return "".join(t.text_with_ws for t in words).strip(" ,-")
+    out = ""
+    for k, token in enumerate(words):
+        out += token.text
+        joined = k + 1 < len(words) and words[k + 1].i == token.i + 1 and not token.whitespace_
+        out += "" if joined else " "
+    return out.strip(" ,-")
 
 
 def _follows(child: Token, depth: int) -> bool:
     if child.dep_ in ("conj", "cc"):
-        return depth >= 2  # "expenditure on science and technology", not "A, B and C"
+        # "research and development investment", "expenditure on science and technology" are one measure;
+        # conjuncts of the head itself ("A, B and C were established") are a list
+        return depth >= 1 and child.head.dep_ != "ROOT"
     if child.dep_ == "prep":
         return child.lower_ in _PREPS
     return child.dep_ in _KEEP
