@@ -26,7 +26,7 @@ Resolution order, each step recorded in ``why`` and reflected in ``confidence``:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -111,6 +111,8 @@ class MeasuresFile(StrictModel):
     place_measure: str = "economy"
     #: counted nouns that only count ("5.1 million people"): what the subject names is the measure
     classifiers: list[str] = Field(default_factory=list)
+    #: participles that locate a counted set without restricting it ("talents based in the city")
+    not_restrictions: list[str] = Field(default_factory=list)
     #: phrases that change what is measured ("at constant prices", "per capita"): kept with the measure
     qualifiers: list[str] = Field(default_factory=list)
     synonyms: list[MeasureRule]
@@ -590,16 +592,24 @@ def _verb_lemma(verb: Token) -> str:
     return word
 
 
-def _restriction(noun: Token | None) -> str:
-    """The verb that restricts a counted set: "companies selected into the list", "projects that have
-    received support", "enterprises listed among ...": a subset, not the whole count."""
+def _restriction(noun: Token | None, not_restrictions: Collection[str]) -> str:
+    """The participle or relative clause that restricts a counted set: "companies selected into the list",
+    "projects that have received support", "enterprises listed among ...": a subset, not the whole count.
+    Location participles ("based in") restrict nothing."""
     if noun is None:
         return ""
     for child in noun.children:
-        if child.dep_ in ("acl", "relcl") and child.pos_ == "VERB":
-            return _verb_lemma(child)
-    if noun.dep_ == "nsubjpass" and noun.head.pos_ == "VERB" and noun.head.lemma_ not in ("base", "locate"):
-        return _verb_lemma(noun.head)
+        word = child.lower_
+        if word in not_restrictions:
+            continue
+        if (child.dep_ == "acl" and child.tag_ == "VBN") or (child.dep_ == "relcl" and child.pos_ == "VERB"):
+            return word
+    verb = noun.head
+    if noun.dep_ == "nsubjpass" and verb.lower_ not in not_restrictions:
+        # "620 companies have been selected into the list": chosen into a set, not all companies
+        into = [p for p in verb.children if p.dep_ == "prep" and p.lower_ in ("into", "among", "onto", "on", "as")]
+        if into and not any(c.pos_ == "PROPN" for p in into for c in p.children):
+            return verb.lower_
     return ""
 
 
@@ -859,11 +869,13 @@ class _Attributor:
                 tail = " ".join([*words[:-1], q.unit])  # "TEUs" -> "TEU": the counted noun as the unit names it
             if classifier := (q.unit.lower() in self.rules.measures.classifiers):
                 words_, how_ = self._subject_measure(sent, q, span, verb)
+                if not words_:
+                    words_, how_ = self._noun_before(sent, span), "the noun before the figure"
                 if words_:  # "talents exceed 5.1 million people": people count the talents
                     return canon(words_, how_)
             if tail.strip() and not classifier:
                 measure, _unit, why, penalty = canon(tail, "the counted noun")
-                restriction = _restriction(unit)
+                restriction = _restriction(unit, self.rules.measures.not_restrictions)
                 if restriction:  # "25 enterprises listed among the Fortune 500": a subset, not all enterprises
                     measure, why = f"{measure} {restriction}", f"{why}, restricted by '{restriction}'"
                 # "6 universities in Hong Kong" said of the park: a narrower set than "universities"
@@ -990,6 +1002,15 @@ class _Attributor:
             return canon(words, how, 0.15)
         return (q.unit or q.kind), "", "measure: the unit itself", 0.25
 
+    def _noun_before(self, sent: SentenceInput, span: Span) -> str:
+        """The plural noun just before the figure's verb ("the total of talents exceeds 5.1 million people")."""
+        for tok in reversed(sent.parse[max(0, span.start - 4) : span.start]):
+            if tok.is_punct:
+                return ""
+            if tok.pos_ == "NOUN" and tok.tag_ == "NNS":
+                return self._np(tok, span, sent)
+        return ""
+
     def _measure_qualifier(self, sent: SentenceInput, q: Quantity, lower: int) -> str:
         """A phrase that changes what is measured ("at constant prices"), in the quantity's own clause or
         before it with no other quantity between."""
@@ -1046,6 +1067,9 @@ class _Attributor:
             return "change", "of them ... set up"
         if " / " in measure or measure.startswith("share of "):
             return "share", "a share's numerator and base"
+        reached = re.search(r"\b(?:to|from)\s*(?:about|around|nearly|over|more than|almost)?\s*$", text[window_start : q.start])
+        if reached is not None:  # "grew 10.1 percent to 3.07 trillion yuan": the level reached
+            return "level", reached.group().strip()
         best: tuple[int, int, str, str] | None = None
         for priority, (aspect, regex) in enumerate(self.rules.aspect_regexes):
             if aspect == "share" and q.kind != "percent":
@@ -1056,6 +1080,8 @@ class _Attributor:
                 if match.end() <= q.start:
                     distance = q.start - match.end()
                 elif match.start() >= q.end:
+                    if right_limit < sent.end and re.fullmatch(r"[\s\w]{0,12}", text[match.end() : right_limit]):
+                        continue  # "12.6 trillion, an increase of 2.4 trillion": the cue of the next figure
                     distance = (match.start() - q.end) * 2  # cues before the number count more
                 else:
                     distance = 0

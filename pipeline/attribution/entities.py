@@ -34,6 +34,8 @@ __all__ = ["AnaphorRule", "EntityResolver", "Resolved"]
 
 _SUBJ = {"nsubj", "nsubjpass", "csubj", "csubjpass"}
 _PREPS = ("in", "for", "by", "of", "to", "within", "across")
+#: participles that make a counted set the members of a group ("cities involved in the Bay Area")
+_MEMBERSHIP = frozenset({"involved", "included", "belonging", "participating"})
 #: types an anaphor for a place may also take when the name's own type is unknown
 _PLACE_LIKE = "name"
 
@@ -314,6 +316,9 @@ def _candidates(anchor: Token, span: Span) -> list[tuple[str, Token]]:
         out.extend(("possessor of the owner", c) for c in owner.children if c.dep_ == "poss")
         out.append(("the noun owning the amount", owner))
     verb = _clause_verb(anchor)
+    for acl in (c for c in anchor.children if c.dep_ == "acl" and c.lower_ in _MEMBERSHIP):
+        # "nine cities of Guangdong involved in the Greater Bay Area": the group the set belongs to
+        out.extend(("the group it belongs to", p) for p in acl.children if p.dep_ == "prep")
     if anchor.dep_ in ("acl", "relcl") or verb.dep_ == "acl":
         described = verb.head
         if described.dep_ == "attr":  # "X is the city's largest facility, involving ...": X
@@ -321,9 +326,9 @@ def _candidates(anchor: Token, span: Span) -> list[tuple[str, Token]]:
         out.append(("the noun the phrase describes", described))
     subject = _subject_of(verb) if verb.i != anchor.i else None
     if subject is not None and subject.lower_ in ("that", "which", "who") and verb.dep_ == "relcl":
-        out.append(("the noun the clause describes", verb.head))
-        if verb.head.dep_ == "appos":
+        if verb.head.dep_ == "appos":  # "the GBA, a city cluster in southern China that comprises ...": the GBA
             out.append(("the name in apposition", verb.head.head))
+        out.append(("the noun the clause describes", verb.head))
     elif (
         subject is not None
         and not (subject.left_edge.i <= span.start and span.end <= subject.right_edge.i + 1)
