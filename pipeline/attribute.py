@@ -25,6 +25,7 @@ Resolution order, each step recorded in ``why`` and reflected in ``confidence``:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from pipeline.attribution.entities import AnaphorRule, EntityResolver, Resolved
-from pipeline.attribution.measures import measure_words
+from pipeline.attribution.measures import coordinated_items, measure_words
 from pipeline.linkage.measures import is_generic
 from pipeline.attribution.names import DocNames, KnownEntity, NameFinder, NameRules
 from pipeline.attribution.years import Timeline, YearCue, YearReader, bind_year, opens_sentence
@@ -111,6 +112,8 @@ class MeasuresFile(StrictModel):
     place_measure: str = "economy"
     #: counted nouns that only count ("5.1 million people"): what the subject names is the measure
     classifiers: list[str] = Field(default_factory=list)
+    #: collective nouns a "respectively" list replaces by its items ("the three main entities")
+    collectives: list[str] = Field(default_factory=list)
     #: participles that locate a counted set without restricting it ("talents based in the city")
     not_restrictions: list[str] = Field(default_factory=list)
     #: phrases that change what is measured ("at constant prices", "per capita"): kept with the measure
@@ -375,6 +378,8 @@ _MAX_MEASURE_WORDS = 8
 #: possessors that are places, never part of a measure ("the city's GDP")
 _PLACE_WORDS = frozenset({"city", "region", "country", "province", "zone", "district", "park", "area", "nation",
                           "municipality", "world", "state", "county"})
+#: the base of a share that is the whole of the numerator's own measure ("12.4 percent of the national total")
+_WHOLE_OF_SAME = frozenset({"", "national", "national figure", "figure", "country", "nation", "whole country"})
 _GROWTH_VERBS = frozenset({"grow", "rise", "increase", "expand", "climb", "jump", "surge", "gain"})
 
 
@@ -475,6 +480,25 @@ class DocContext:
             if start <= pos:
                 k = i
         return k
+
+
+def _listed_runs(text: str, quantities: Sequence[Quantity]) -> list[list[int]]:
+    """Runs of two or more figures of one kind separated only by commas or "and" ("3, 4 and 5 percent")."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for k, q in enumerate(quantities):
+        joined = current and quantities[current[-1]].kind == q.kind and re.fullmatch(
+            r"\s*(?:,|、|and|,\s*and)\s*", text[quantities[current[-1]].end : q.start]
+        )
+        if joined:
+            current.append(k)
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current = [k]
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
 
 
 def _parsed_names(sent: SentenceInput) -> list[tuple[int, int, str, str]]:
@@ -959,6 +983,8 @@ class _Attributor:
                 ):
                     numerator = canonical_measure(subject_text, rules)[0]
                 base = canonical_measure(share.group(1), rules)[0]
+                if numerator and base in _WHOLE_OF_SAME:  # "12.4 percent of the national total": of national GDP
+                    base, numerator = numerator, ""
                 return (
                     f"{numerator} / {base}" if numerator else f"share of {base}",
                     "",
@@ -1118,6 +1144,8 @@ class _Attributor:
             )
         self.timeline = Timeline(every, leads)
         results: list[list[Attribution]] = []
+        previous_parse: Doc | None = None
+        last_paragraph_parse = -1
         previous: tuple[str, str] | None = None
         last_paragraph = -1
         for sent in sentences:
@@ -1133,6 +1161,8 @@ class _Attributor:
             ordered = sorted(sent.quantities, key=lambda q: q.start)
             in_sentence: Resolved | None = None
             sentence_measure: dict[str, str] = {}
+            if paragraph != last_paragraph_parse:
+                previous_parse, last_paragraph_parse = None, paragraph
             self.ctx.names.add_parsed(self.rules.name_finder, self.ctx.doc.text, _parsed_names(sent))
             for k, q in enumerate(ordered):
                 span = _span_tokens(sent.parse, q.start - sent.start, q.end - sent.start)
@@ -1181,8 +1211,37 @@ class _Attributor:
                     previous_measure = measure
                 if measure and q.kind == "money":
                     previous_money = measure
+            self._respectively(sent, ordered, out, previous_parse)
+            previous_parse = sent.parse
             results.append(out)
         return results
+
+    def _respectively(
+        self, sent: SentenceInput, ordered: list[Quantity], out: list[Attribution], previous: Doc | None
+    ) -> None:
+        """ "X, Y and Z were 3, 4 and 5 respectively": each figure measures its own item of the list (in this
+        sentence before the figures, else in the sentence before), not the list's collective noun."""
+        text = self.ctx.doc.text
+        if not re.search(r"\brespectively\b", text[sent.start : sent.end]):
+            return
+        for run in _listed_runs(text, ordered):
+            first = ordered[run[0]]
+            spans = [(q.start, q.end) for q in ordered]
+            before = [
+                t for t in sent.parse
+                if sent.start + t.idx < first.start and not any(a <= sent.start + t.idx < b for a, b in spans)
+            ]
+            items = coordinated_items(before, len(run)) or (
+                coordinated_items(list(previous), len(run)) if previous is not None else None
+            )
+            if items is None:
+                continue
+            for k, item in zip(run, items, strict=True):
+                a = out[k]
+                words = [w for w in a.measure.split() if w.lower() not in self.rules.measures.collectives]
+                name = "".join(t.text_with_ws for t in item.doc[item.left_edge.i : item.i + 1] if t.dep_ != "det").strip()
+                measure, _rule = canonical_measure(f"{name} {' '.join(words)}", self.rules)
+                out[k] = dataclasses.replace(a, measure=measure, why=f"{a.why}; measure of '{name}' (respectively)")
 
 
 def attribute_document(ctx: DocContext, sentences: Sequence[SentenceInput]) -> list[list[Attribution]]:

@@ -1379,10 +1379,14 @@ class QuantityFinder:
             if qualifier == "=" and c.vague:
                 qualifier = ">="
         rule_id = "+".join([c.rule_id, *c.extra_ids])
+        value = c.value
+        if _fraction_of_whole(text, kind or "count", unit, value, start_char, end_char):
+            # "one-ninth of China's GDP": a share, written in percent like the shares around it
+            value, unit, kind = value * 100, "percent", "percent"
         return Quantity(
             start=start_char,
             end=end_char,
-            value=c.value,
+            value=value,
             unit=unit,
             qualifier=qualifier,
             kind=kind or "count",
@@ -1501,3 +1505,17 @@ def span_text(doc: Doc | Span, q: Quantity) -> str:
 
 def numeral_list(doc: Doc) -> list[Numeral]:
     return list(doc._.numerals or [])
+
+
+_FRACTION_WORD = re.compile(
+    r"\b(?:half|halves|third|thirds|quarter|quarters|fourth|fourths|fifth|fifths|sixth|sixths|seventh|sevenths|"
+    r"eighth|eighths|ninth|ninths|tenth|tenths)\b|\d\s*/\s*\d|[½⅓⅔¼¾⅕⅙⅛⅑⅒]",
+    re.IGNORECASE,
+)
+
+
+def _fraction_of_whole(text: str, kind: str, unit: str, value: Decimal, start: int, end: int) -> bool:
+    """A bare fraction followed by "of" ("one-ninth of China's GDP", "a third of the firms") is a share."""
+    if kind != "count" or unit or not 0 < value < 1:
+        return False
+    return _FRACTION_WORD.search(text[start:end]) is not None and re.match(r"\s+of\b", text[end : end + 4]) is not None

@@ -11,13 +11,13 @@ canonical measure with :func:`pipeline.attribute.canonical_measure` (lemmas, syn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
-__all__ = ["measure_words"]
+__all__ = ["coordinated_items", "measure_words"]
 
 #: dependencies that keep a word inside the measure phrase
 _KEEP = frozenset({"compound", "amod", "nmod", "poss", "prep", "pobj", "npadvmod", "case", "punct", "acomp"})
@@ -78,3 +78,22 @@ def _drop(token: Token, is_name: Callable[[Token], bool], places: Collection[str
 def _dangling(token: Token, kept: dict[int, Token]) -> bool:
     """A preposition whose complement was dropped ("R&D investment in [China]")."""
     return token.dep_ == "prep" and not any(c.i in kept for c in token.children)
+
+
+def coordinated_items(tokens: Sequence[Token], count: int) -> list[Token] | None:
+    """The heads of a coordinated list of ``count`` nouns among ``tokens`` (the last such list):
+    "enterprises, research institutions and universities" -> [enterprises, institutions, universities],
+    what the figures of a "respectively" sentence are about, in order."""
+    found = None
+    for token in tokens:
+        if token.pos_ not in ("NOUN", "PROPN") or token.dep_ == "conj":
+            continue
+        chain = [token]
+        while True:
+            nxt = [c for c in chain[-1].children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")]
+            if not nxt:
+                break
+            chain.append(nxt[0])
+        if len(chain) == count:
+            found = chain
+    return found
