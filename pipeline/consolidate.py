@@ -359,6 +359,7 @@ class _Item:
     interval: Interval
     stated_year: int | None
     key: Key
+    high: Decimal | None = None  #: the upper end when this item is a range's low end
 
 
 @dataclass(slots=True)
@@ -480,6 +481,31 @@ def _find_conversions(items: Sequence[_Item], params: ConsolidateParams) -> dict
     return attached
 
 
+def _find_ranges(items: Sequence[_Item]) -> dict[int, _Item]:
+    """A range's two ends ("aged between 18 and 45": ``>=`` 18, ``<=`` 45, from a ``range.*`` rule) are one
+    claim: the low end's item takes the interval [18, 45] and the high end is attached to it as a source."""
+    by_doc: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        by_doc[item.mention.doc].append(item)
+    ranges: dict[int, _Item] = {}
+    for doc_items in by_doc.values():
+        doc_items.sort(key=lambda it: (it.mention.start, it.mention.end, it.index))
+        for low, high in zip(doc_items, doc_items[1:], strict=False):
+            a, b = low.mention, high.mention
+            if not (_range_rule(a) and _range_rule(b) and a.qualifier in (">=", ">") and b.qualifier in ("<=", "<")):
+                continue
+            if a.value > b.value or b.start - a.end > 24 or _norm(a.unit) != _norm(b.unit) or low.index in ranges:
+                continue
+            low.interval = Interval(low.interval.low, high.interval.high, high.interval.high_open)
+            low.high = b.value
+            ranges[low.index] = high
+    return ranges
+
+
+def _range_rule(m: Mention) -> bool:
+    return any(part.startswith("range.") for part in m.rule.split("+"))
+
+
 def _restated_in_parentheses(a: Mention, b: Mention, gap: int, max_gap: int) -> bool:
     """``a (b)`` in one sentence; without a usable sentence only a 3-character gap such as `` (`` counts."""
     if a.sentence and b.sentence:
@@ -585,7 +611,8 @@ def _short_doc_names(docs: Iterable[str]) -> dict[str, str]:
 
 
 def _side_text(c: _Cluster, short: Mapping[str, str]) -> str:
-    rep = _representative(c).mention
+    rep_item = _representative(c)
+    rep = rep_item.mention
     seen: list[str] = []
     for it in c.members:
         m = it.mention
@@ -594,7 +621,9 @@ def _side_text(c: _Cluster, short: Mapping[str, str]) -> str:
         part = f"{short[m.doc]}, {year}, {phrase}"
         if part not in seen:
             seen.append(part)
-    return f"{_HEDGE_WORD.get(rep.qualifier, '')}{format_decimal(rep.value)} ({'; '.join(seen)})"
+    value = format_decimal(rep.value) + (f"-{format_decimal(rep_item.high)}" if rep_item.high is not None else "")
+    hedge = "" if rep_item.high is not None else _HEDGE_WORD.get(rep.qualifier, "")
+    return f"{hedge}{value} ({'; '.join(seen)})"
 
 
 #: measures that only name the kind of quantity: too generic to say two values describe one fact
@@ -609,7 +638,7 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str], params: Consolid
     """
     if clusters and is_generic(clusters[0].key[1]):
         for c in clusters:
-            c.status = "duplicate" if len(c.members) + len(c.attached) >= 2 else "single"
+            c.status = _plain_status(c)
         return
     n = len(clusters)
     parent = list(range(n))
@@ -629,7 +658,7 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str], params: Consolid
         components[find(i)].append(clusters[i])
 
     for c in clusters:
-        c.status = "duplicate" if len(c.members) + len(c.attached) >= 2 else "single"
+        c.status = _plain_status(c)
     for members in components.values():
         if len(members) < 2:
             continue
@@ -649,6 +678,12 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str], params: Consolid
         )
         for c in series:
             c.status, c.group, c.reason = "timeseries", group, f"series: {steps}"
+
+
+def _plain_status(c: _Cluster) -> str:
+    """``duplicate`` when two statements say it; a range's high end is the same statement as its low end."""
+    statements = len(c.members) + sum(1 for it in c.attached if not _range_rule(it.mention))
+    return "duplicate" if statements >= 2 else "single"
 
 
 def _disagree(a: _Cluster, b: _Cluster, params: ConsolidateParams) -> bool:
@@ -704,9 +739,11 @@ def _merge_restatements(clusters: list[_Cluster]) -> list[_Cluster]:
 def _assign_claim_ids(clusters: list[_Cluster]) -> None:
     taken: set[str] = set()
     for c in sorted(clusters, key=lambda c: c.members[0].index):
-        rep = _representative(c).mention
+        rep_item = _representative(c)
+        rep = rep_item.mention
         year, _ = _claim_year(c)
-        base = "c-" + _hash(*c.key, "" if year is None else str(year), rep.qualifier, format_decimal(rep.value))[:12]
+        value = format_decimal(rep.value) + (f"-{format_decimal(rep_item.high)}" if rep_item.high is not None else "")
+        base = "c-" + _hash(*c.key, "" if year is None else str(year), rep.qualifier, value)[:12]
         claim_id, suffix = base, 2
         while claim_id in taken:  # same key, year and value in two clusters: only with odd hedges
             claim_id, suffix = f"{base}-{suffix}", suffix + 1
@@ -715,7 +752,8 @@ def _assign_claim_ids(clusters: list[_Cluster]) -> None:
 
 
 def _build_claim(c: _Cluster, review: str) -> Claim:
-    rep = _representative(c).mention
+    rep_item = _representative(c)
+    rep = rep_item.mention
     year, year_source = _claim_year(c)
     sources = sorted((it.mention for it in c.members + c.attached), key=lambda m: (m.doc, m.start, m.end, m.quote))
     return Claim(
@@ -724,8 +762,9 @@ def _build_claim(c: _Cluster, review: str) -> Claim:
         entity=rep.entity,
         measure=rep.measure,
         value=rep.value,
+        value_high=rep_item.high,
         unit=rep.unit,
-        qualifier=rep.qualifier,
+        qualifier="=" if rep_item.high is not None else rep.qualifier,
         year=year,
         year_source=year_source,
         aspect=rep.aspect,
@@ -778,6 +817,8 @@ def run(
         items.append(_Item(index, m, interval, stated, keys[index]))
 
     conversions = _find_conversions(items, params)
+    for low, high in _find_ranges(items).items():
+        conversions.setdefault(low, []).append(high)
     restatements = {it.index for attached in conversions.values() for it in attached}
     by_key: dict[Key, list[_Item]] = defaultdict(list)
     for it in items:
