@@ -547,7 +547,11 @@ def _cluster_key(key: Key, items: list[_Item]) -> list[_Cluster]:
     )
     for it in floating:
         published = it.mention.year
-        candidates = [c for c in clusters if c.stated_year is not None and c.common.overlaps(it.interval)]
+        candidates = [
+            c
+            for c in clusters
+            if c.stated_year is not None and c.common.overlaps(it.interval) and _reported_then(c.stated_year, published)
+        ]
         if not candidates:
             leftover.append(it)
             continue
@@ -569,6 +573,13 @@ def _cluster_key(key: Key, items: list[_Item]) -> list[_Cluster]:
     for c in clusters:
         c.members.sort(key=lambda it: it.index)
     return _merge_restatements(clusters)
+
+
+def _reported_then(stated_year: int, published: int | None) -> bool:
+    """A figure dated only by its article's publication can be a report of a stated year's figure when it
+    was published that year or the next (statistics come out months later); three years later it is no
+    longer the same figure ("18,650 now" in 2021 is not "over 14,000 as of 2018")."""
+    return published is None or 0 <= published - stated_year <= 1
 
 
 def _representative(c: _Cluster) -> _Item:
@@ -667,10 +678,15 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str], params: Consolid
         reason = " vs ".join(_side_text(c, short) for c in sides) + _publication_note(sides)
         for c in members:
             c.status, c.group, c.reason = "conflict", group, reason
-    series = [c for c in clusters if c.status != "conflict" and c.stated_year is not None]
-    if len({c.stated_year for c in series}) >= 2:
+    dated = [c for c in clusters if c.status != "conflict" and c.stated_year is not None]
+    by_measure: dict[str, list[_Cluster]] = defaultdict(list)
+    for c in dated:  # a series needs the very same measure, not only a similar one
+        by_measure[_norm(_representative(c).mention.measure)].append(c)
+    for measure, series in sorted(by_measure.items()):
+        if len({c.stated_year for c in series}) < 2:
+            continue
         series.sort(key=lambda c: (c.stated_year or 0, _representative(c).mention.value, c.claim_id))
-        group = "ts-" + _hash(*series[0].key)[:10]
+        group = "ts-" + _hash(*series[0].key, measure)[:10]
         steps = "; ".join(
             f"{c.stated_year}: {_HEDGE_WORD[_representative(c).mention.qualifier]}"
             f"{format_decimal(_representative(c).mention.value)}"
@@ -707,21 +723,29 @@ def _publication_note(sides: Sequence[_Cluster]) -> str:
     floating = [c for c in sides if c.stated_year is None]
     if not floating:
         return ""
-    years = sorted({it.mention.year for c in sides for it in c.members if it.mention.year is not None})
+    years = sorted(
+        {
+            it.mention.year
+            for c in sides
+            for it in c.members
+            if it.mention.year is not None and it.mention.year_source not in STATED_SOURCES
+        }
+    )
     if len(years) < 2:
         return ""
     return f"; published {' vs '.join(map(str, years))}: may be growth"
 
 
 def _merge_restatements(clusters: list[_Cluster]) -> list[_Cluster]:
-    """One value stated again for a later year (``five centres`` in 2017 and in 2019) is one claim, not a
-    series: a series needs values that differ. The merged claim keeps the earliest year."""
+    """One value stated again for a later year (``five centres`` in 2017 and in 2019), or again without a
+    year, is one claim, not a series: a series needs values that differ. The merged claim keeps the
+    earliest stated year."""
     out: list[_Cluster] = []
     by_value: dict[tuple[Decimal, str], _Cluster] = {}
     for c in sorted(clusters, key=lambda c: (c.stated_year is None, c.stated_year or 0, c.members[0].index)):
         rep = _representative(c).mention
         same = by_value.get((rep.value, rep.qualifier))
-        if c.stated_year is None or same is None:
+        if same is None:
             out.append(c)
             if c.stated_year is not None:
                 by_value[(rep.value, rep.qualifier)] = c

@@ -189,6 +189,7 @@ class CountedConventions(StrictModel):
     time_frames: list[str] = Field(default_factory=list)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     irregular_plurals: dict[str, str] = Field(default_factory=dict)
+    share_verbs: list[str] = Field(default_factory=list)
 
 
 class UnitsFile(StrictModel):
@@ -714,6 +715,11 @@ class QuantityFinder:
         self.unit_kinds = rules.unit_kinds
         self.units = {u.unit: u for u in rules.units.units}
         conv = rules.units.counted
+        self._share_verbs = (
+            re.compile(rf"\b(?:{_forms_regex(conv.share_verbs, True)})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE)
+            if conv.share_verbs
+            else None
+        )
         self._cue_before = re.compile(
             rf"\b(?:{_forms_regex(conv.ellipsis_before, True)})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE
         )
@@ -1380,7 +1386,7 @@ class QuantityFinder:
                 qualifier = ">="
         rule_id = "+".join([c.rule_id, *c.extra_ids])
         value = c.value
-        if _fraction_of_whole(text, kind or "count", unit, value, start_char, end_char):
+        if _fraction_of_whole(text, kind or "count", unit, value, start_char, end_char, self._share_verbs):
             # "one-ninth of China's GDP": a share, written in percent like the shares around it
             value, unit, kind = value * 100, "percent", "percent"
         return Quantity(
@@ -1514,8 +1520,13 @@ _FRACTION_WORD = re.compile(
 )
 
 
-def _fraction_of_whole(text: str, kind: str, unit: str, value: Decimal, start: int, end: int) -> bool:
-    """A bare fraction followed by "of" ("one-ninth of China's GDP", "a third of the firms") is a share."""
-    if kind != "count" or unit or not 0 < value < 1:
+def _fraction_of_whole(
+    text: str, kind: str, unit: str, value: Decimal, start: int, end: int, share_verbs: re.Pattern[str] | None
+) -> bool:
+    """A fraction a share verb governs ("accounts for one-ninth of China's GDP") is a share, written in
+    percent like the shares around it; "two thirds of the cake" stays a fraction."""
+    if share_verbs is None or kind != "count" or unit or not 0 < value < 1:
         return False
-    return _FRACTION_WORD.search(text[start:end]) is not None and re.match(r"\s+of\b", text[end : end + 4]) is not None
+    if _FRACTION_WORD.search(text[start:end]) is None or re.match(r"\s+of\b", text[end : end + 4]) is None:
+        return False
+    return share_verbs.search(text[max(0, start - 40) : start]) is not None

@@ -92,7 +92,7 @@ def test_anaphora_the_city_resolves_to_the_antecedent(parser: Language) -> None:
     got = _attribute(parser, doc, [q])["90 billion yuan"]
     assert got.entity == "Shenzhen"
     assert "anaphor" in got.why and "the city" in got.why.lower()
-    assert got.measure == "R&D investment"
+    assert got.measure == "R&D expenditure"
 
 
 @pytest.mark.slow
@@ -163,7 +163,7 @@ def test_share_measure_has_numerator_and_base(parser: Language) -> None:
     doc = _seed("004")
     quantities = [_quantity(doc, "90 billion yuan", kind="money", unit="CNY"), _quantity(doc, "4.13%", kind="percent")]
     got = _attribute(parser, doc, quantities)
-    assert got["4.13%"].measure == "R&D investment / GDP"
+    assert got["4.13%"].measure == "R&D expenditure / GDP"
     assert got["4.13%"].aspect == "share"
 
 
@@ -188,7 +188,7 @@ def test_confidence_reflects_fallbacks(parser: Language) -> None:
 def test_measure_rule_example(rule_id: str, text: str, expect: str) -> None:
     measure, fired = canonical_measure(text, RULES)
     assert measure == expect
-    assert fired == rule_id
+    assert rule_id in fired.split("+")
 
 
 def _xfail(reason: str | None) -> list[pytest.MarkDecorator]:

@@ -23,7 +23,10 @@ __all__ = ["coordinated_items", "measure_words"]
 _KEEP = frozenset({"compound", "amod", "nmod", "poss", "prep", "pobj", "npadvmod", "case", "punct", "acomp"})
 #: prepositions whose complement can be part of a measure ("expenditure on R&D", "share of GDP")
 _PREPS = frozenset({"of", "on", "for", "in", "from", "by", "to"})
-_PRONOUNS = frozenset({"its", "their", "his", "her", "our", "my", "your", "it", "they", "this", "that", "these"})
+_PRONOUNS = frozenset(
+    {"its", "their", "his", "her", "our", "my", "your", "it", "they", "this", "that", "these", "those", "he", "she",
+     "we", "you", "i", "them", "him", "us", "which", "who", "what"}
+)
 
 
 def measure_words(

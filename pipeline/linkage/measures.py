@@ -35,12 +35,17 @@ def _fold(word: str) -> str:
 
 
 def signature(measure: str) -> frozenset[str]:
-    """The content words of a measure, folded to the singular; "share of Y" is written "/ Y" like "X / Y"."""
-    words = (_fold(w) for w in _WORD.findall(measure.lower()) if w not in _STOP)
-    return frozenset("/" if w in _SHARE_WORDS else w for w in words)
-
-
-_SHARE_WORDS = frozenset({"share", "proportion", "percentage"})
+    """The content words of a measure, folded to the singular. A share's base is marked ("/gdp"): "X / Y",
+    "share of Y" and "proportion of Y" have the base Y; "Y / Z" is another measure."""
+    text = measure.lower()
+    base = ""
+    for marker in (" / ", "share of ", "proportion of ", "percentage of "):
+        if marker in text:
+            text, base = text.split(marker, 1)
+            break
+    words = {_fold(w) for w in _WORD.findall(text) if w not in _STOP and w != "/"}
+    words |= {"/" + _fold(w) for w in _WORD.findall(base) if w not in _STOP and w != "/"}
+    return frozenset(words)
 
 
 def is_generic(measure: str) -> bool:
