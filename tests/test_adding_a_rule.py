@@ -53,8 +53,8 @@ def _copy_project(root: Path) -> Path:
     """What an analyst's project holds besides the code (the installed package)."""
     project = root / "project"
     project.mkdir()
-    for name in ("rules", "seeds"):
-        shutil.copytree(name, project / name)
+    shutil.copytree("rules", project / "rules")
+    shutil.copytree("tests/data/seeds", project / "seeds")  # the founding articles, whatever seeds/ holds
     for name in ("params.yaml", "reviews.csv"):
         shutil.copy(name, project / name)
     shutil.copytree("tests/gold", project / "tests" / "gold")
