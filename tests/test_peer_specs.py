@@ -35,18 +35,18 @@ DATA = Path(__file__).parent / "data" / "peer_specs"
 
 #: file -> floors (value, unit, negatives), in percent; None where the file has no such record
 FLOORS: dict[str, tuple[float, float | None, float | None]] = {
-    "duckling/amount_of_money": (90.0, 65.0, 100.0),
-    "duckling/distance": (90.0, 76.0, None),
+    "duckling/amount_of_money": (90.0, 67.0, 100.0),
+    "duckling/distance": (90.0, 80.0, None),
     "duckling/numeral": (89.0, None, None),
-    "duckling/quantity": (79.0, 62.0, None),
-    "quantulum3/quantities": (84.0, 58.0, 87.0),
-    "recognizers_text/currency_model": (95.0, 80.0, 28.0),
-    "recognizers_text/dimension_model": (98.0, 75.0, 41.0),
+    "duckling/quantity": (79.0, 70.0, None),
+    "quantulum3/quantities": (84.0, 62.0, 87.0),
+    "recognizers_text/currency_model": (95.0, 81.0, 28.0),
+    "recognizers_text/dimension_model": (98.0, 78.0, 82.0),
     "recognizers_text/number_model": (88.0, None, 70.0),
-    "recognizers_text/percent_model": (100.0, 73.0, 50.0),
+    "recognizers_text/percent_model": (100.0, 73.0, 100.0),
 }
-#: all nine files together (value, unit, negatives)
-OVERALL_FLOORS = (90.0, 70.0, 57.0)
+#: all nine files together (value, unit, negatives): measured 90.2% (762/845), 73.1% (377/516), 73.1% (38/52)
+OVERALL_FLOORS = (90.0, 73.0, 73.0)
 
 pytestmark = pytest.mark.slow
 
