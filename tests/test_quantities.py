@@ -22,7 +22,7 @@ from pipeline.scoring import locate_gold, match_all, parse_predictions, score_me
 from pipeline.types import MENTION_COLUMNS
 
 GOLD = Path("tests/gold/seeds_gold.csv")
-SEEDS = Path("seeds")
+SEEDS = Path("tests/data/seeds")  # fixed copies of the founding articles, never seeds/
 
 pytestmark = pytest.mark.slow
 
