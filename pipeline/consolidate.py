@@ -90,6 +90,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.intervals import Interval, Tolerances, mention_interval, stab_clusters
+from pipeline.linkage.measures import cluster_measures, is_generic, same_measure
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel
 from pipeline.types import CLAIM_COLUMNS, MENTION_COLUMNS, QUALIFIERS, Claim, Mention, format_decimal
@@ -153,9 +154,12 @@ class ConsolidateParams(StrictModel):
     tolerance_about: Decimal = Decimal("0.05")  #: relative slack either side of ``around``
     tolerance_nearly: Decimal = Decimal("0.10")  #: how far below ``nearly N`` the truth may be
     tolerance_exact: Decimal = Decimal("0")  #: relative slack of an unhedged value beyond its rounding
-    open_bound_ratio: Decimal | None = None  #: cap on ``over``/``under``; None = unbounded
+    open_bound_ratio: Decimal | None = Decimal("1.5")  #: cap on ``over``/``under``; None = unbounded
     conversion_max_gap: int = 24  #: characters between an amount and its parenthetical restatement
     conversion_max_rate: Decimal = Decimal("30000")  #: plausibility band of a currency ratio
+    measure_similarity: float = 0.5  #: word overlap for two measures to be compared at all
+    conflict_similarity: float = 0.8  #: word overlap for two measures to be confidently one (a conflict)
+    conflict_min_confidence: float = 0.0  #: attribution confidence both sides of a conflict need
 
     def tolerances(self) -> Tolerances:
         return Tolerances(
@@ -370,12 +374,39 @@ class _Cluster:
     claim_id: str = ""
 
 
-def _grouping_key(m: Mention) -> Key:
-    entity, measure = _norm(m.entity), _norm(m.measure)
-    if not entity or not measure:
-        return ("", "", f"unattributed {m.doc}:{m.start}-{m.end}", _norm(m.aspect))
-    unit = "count" if m.kind == "count" else _norm(m.unit)
-    return (entity, measure, unit, _norm(m.aspect))
+def _unit_class(m: Mention) -> str:
+    """Counts compare by their measure (the counted noun lives there), everything else by its unit."""
+    return "count" if m.kind == "count" else _norm(m.unit)
+
+
+def _aspect_family(m: Mention) -> str:
+    """A share of something is never the same fact as its growth rate or level. Otherwise aspects are not
+    kept apart: a translation's tense ("will reach"), a target read from "aims to", or a cue word a clause
+    away is no reason to keep equal values apart."""
+    return "share" if m.aspect == "share" else ""
+
+
+def _block(m: Mention) -> tuple[str, str]:
+    """Mentions are compared only inside a block: one entity, one unit class."""
+    return _norm(m.entity), _unit_class(m)
+
+
+def _grouping_keys(mentions: Sequence[Mention], threshold: float) -> list[Key]:
+    """The key of each mention: its block, its measure cluster inside the block, its aspect family."""
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, m in enumerate(mentions):
+        blocks[_block(m)].append(index)
+    keys: list[Key] = [("", "", "", "")] * len(mentions)
+    for (entity, unit), members in blocks.items():
+        labels = cluster_measures((_norm(mentions[i].measure) for i in members), threshold)
+        for i in members:
+            m = mentions[i]
+            measure = labels[_norm(m.measure)]
+            if not entity or not measure:
+                keys[i] = ("", "", f"unattributed {m.doc}:{m.start}-{m.end}", _norm(m.aspect))
+            else:
+                keys[i] = (entity, measure, unit, _aspect_family(m))
+    return keys
 
 
 def _canonical_order(m: Mention) -> tuple[Any, ...]:
@@ -487,7 +518,7 @@ def _cluster_key(key: Key, items: list[_Item]) -> list[_Cluster]:
         clusters.append(_Cluster(key, None, group, common_of(group)))
     for c in clusters:
         c.members.sort(key=lambda it: it.index)
-    return clusters
+    return _merge_restatements(clusters)
 
 
 def _representative(c: _Cluster) -> _Item:
@@ -546,13 +577,13 @@ def _side_text(c: _Cluster, short: Mapping[str, str]) -> str:
 GENERIC_MEASURES = frozenset({"", "duration", "age", "area", "rank", "count", "money", "percent", "ratio", "other"})
 
 
-def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
+def _relate(clusters: list[_Cluster], short: Mapping[str, str], params: ConsolidateParams) -> None:
     """Set status, group and reason of the clusters of one key.
 
     Values under a generic measure ("duration": a 10-year programme and 17 years at the top) may merge
     when equal but never conflict or form a series: nothing says they are the same fact.
     """
-    if clusters and clusters[0].key[1] in GENERIC_MEASURES:
+    if clusters and is_generic(clusters[0].key[1]):
         for c in clusters:
             c.status = "duplicate" if len(c.members) + len(c.attached) >= 2 else "single"
         return
@@ -567,12 +598,8 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
 
     for i in range(n):
         for j in range(i + 1, n):
-            a, b = clusters[i], clusters[j]
-            if a.common.overlaps(b.common):
-                continue
-            if a.stated_year is not None and b.stated_year is not None and a.stated_year != b.stated_year:
-                continue  # the text dates each value: a series, not a disagreement
-            parent[find(i)] = find(j)
+            if _disagree(clusters[i], clusters[j], params):
+                parent[find(i)] = find(j)
     components: dict[int, list[_Cluster]] = defaultdict(list)
     for i in range(n):
         components[find(i)].append(clusters[i])
@@ -584,7 +611,7 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
             continue
         sides = sorted(members, key=lambda c: (_representative(c).mention.value, c.claim_id))
         group = "cg-" + _hash(*members[0].key, *sorted(c.claim_id for c in members))[:10]
-        reason = " vs ".join(_side_text(c, short) for c in sides)
+        reason = " vs ".join(_side_text(c, short) for c in sides) + _publication_note(sides)
         for c in members:
             c.status, c.group, c.reason = "conflict", group, reason
     series = [c for c in clusters if c.status != "conflict" and c.stated_year is not None]
@@ -598,6 +625,56 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
         )
         for c in series:
             c.status, c.group, c.reason = "timeseries", group, f"series: {steps}"
+
+
+def _disagree(a: _Cluster, b: _Cluster, params: ConsolidateParams) -> bool:
+    """Two clusters of one key are in conflict: values that cannot both hold, no stated year apart, in
+    different articles (two values in one article are two facts), each side confidently attributed and
+    its measure confidently the same as the other's."""
+    if a.common.overlaps(b.common):
+        return False
+    if a.stated_year is not None and b.stated_year is not None and a.stated_year != b.stated_year:
+        return False  # the text dates each value: a series, not a disagreement
+    if {it.mention.doc for it in a.members} & {it.mention.doc for it in b.members}:
+        return False
+    ra, rb = _representative(a).mention, _representative(b).mention
+    if min(ra.confidence, rb.confidence) < params.conflict_min_confidence:
+        return False
+    return same_measure(_norm(ra.measure), _norm(rb.measure), params.conflict_similarity)
+
+
+def _publication_note(sides: Sequence[_Cluster]) -> str:
+    """ "; published 2018 vs 2022: may be growth" when only publication dates tell the sides apart."""
+    floating = [c for c in sides if c.stated_year is None]
+    if not floating:
+        return ""
+    years = sorted({it.mention.year for c in sides for it in c.members if it.mention.year is not None})
+    if len(years) < 2:
+        return ""
+    return f"; published {' vs '.join(map(str, years))}: may be growth"
+
+
+def _merge_restatements(clusters: list[_Cluster]) -> list[_Cluster]:
+    """One value stated again for a later year (``five centres`` in 2017 and in 2019) is one claim, not a
+    series: a series needs values that differ. The merged claim keeps the earliest year."""
+    out: list[_Cluster] = []
+    by_value: dict[tuple[Decimal, str], _Cluster] = {}
+    for c in sorted(clusters, key=lambda c: (c.stated_year is None, c.stated_year or 0, c.members[0].index)):
+        rep = _representative(c).mention
+        same = by_value.get((rep.value, rep.qualifier))
+        if c.stated_year is None or same is None:
+            out.append(c)
+            if c.stated_year is not None:
+                by_value[(rep.value, rep.qualifier)] = c
+            continue
+        narrowed = same.common.intersect(c.common)
+        if narrowed is None:
+            out.append(c)
+            continue
+        same.members.extend(c.members)
+        same.members.sort(key=lambda it: it.index)
+        same.common = narrowed
+    return out
 
 
 def _assign_claim_ids(clusters: list[_Cluster]) -> None:
@@ -668,12 +745,13 @@ def run(
     ordered = sorted(_to_mentions(mentions), key=_canonical_order)
 
     items: list[_Item] = []
+    keys = _grouping_keys(ordered, params.measure_similarity)
     for index, m in enumerate(ordered):
         if m.qualifier not in QUALIFIERS:
             raise InputError(f"mention {m.doc}:{m.start}-{m.end}: unknown qualifier {m.qualifier!r}")
         stated = m.year if m.year is not None and m.year_source in STATED_SOURCES else None
         interval = mention_interval(m.quote, m.value, m.qualifier, tolerances)
-        items.append(_Item(index, m, interval, stated, _grouping_key(m)))
+        items.append(_Item(index, m, interval, stated, keys[index]))
 
     conversions = _find_conversions(items, params)
     restatements = {it.index for attached in conversions.values() for it in attached}
@@ -695,7 +773,7 @@ def run(
     for c in clusters:
         clusters_of[c.key].append(c)
     for key in sorted(by_key):
-        _relate(clusters_of.get(key, []), short)
+        _relate(clusters_of.get(key, []), short, params)
 
     review_by_id = {r.claim_id: r for r in reviews or ()}
     claims = sorted(

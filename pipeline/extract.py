@@ -124,7 +124,15 @@ class Extractor:
         # a sentence can hold a quantity when it has a digit, a number word, or an ordinal (ranks)
         ordinals = "|".join(sorted(vocab.ordinals, key=len, reverse=True))
         self._words = vocab.words_re
-        self._rank = re.compile(rf"\brank\w*\s+(?:{ordinals})\b", re.IGNORECASE)
+        # "ranked second", "second place", "3rd spot", "rose to fourth", "ninth in the world": a rank
+        # (rules/patterns/rank.yml) in a sentence without a number
+        any_ordinal = rf"(?:{ordinals}|\d+(?:st|nd|rd|th))"
+        self._rank = re.compile(
+            rf"\brank\w*\s+(?:{ordinals})\b|\b{any_ordinal}[\s-]+(?:place|spot|position|ranked|placed|in)\b"
+            rf"|\b(?:rose|risen|rise|rises|rising|climbed|climbs?|jumped|fell|fallen|dropped|slipped|moved|advanced)"
+            rf"\s+to\s+(?:the\s+)?{any_ordinal}\b",
+            re.IGNORECASE,
+        )
         # "a kilogram", "an acre": one of a unit, with no digit in sight
         units = finder.rules.units.units  # type: ignore[attr-defined]
         names = sorted(

@@ -53,6 +53,16 @@ __all__ = [
     "plural_forms",
 ]
 
+#: the integer part of a digit number: groups of three split by commas ("1,234,567") or by a space or a
+#: narrow/no-break space ("40 000"); the Indian grouping, pairs before the last three ("1,40,000" is
+#: 140,000; "12,34,56,789"); or plain digits. Tried in that order: "12,345" is never read as Indian
+DIGIT_GROUPS = (
+    r"(?:\d{1,3}(?:,\d{3})+(?!\d)"
+    r"|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d\-‐‑–])"
+    r"|\d{1,2}(?:,\d{2})+,\d{3}(?!\d)"
+    r"|\d+)"
+)
+
 
 # ---------------------------------------------------------------------------------------------
 # rule files
@@ -218,10 +228,7 @@ class NumberVocab:
         self.vulgar_class = f"[{vulgar}]" if vulgar else "(?!)"
         # a digit number: grouped or plain, optional decimals; never the tail of a longer token
         # groups of three split by a space or a narrow/no-break space: "40 000", "1 234 567.89"
-        self.digits_re = re.compile(
-            r"(?>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d\-‐‑–])|\d+)(?:\.\d+)?)"
-            r"(?![.,]\d)|(?>\.\d+)(?![.,]\d)"
-        )
+        self.digits_re = re.compile(rf"(?>{DIGIT_GROUPS}(?:\.\d+)?)(?![.,]\d)|(?>\.\d+)(?![.,]\d)")
         self.abbr_re = re.compile(rf"\s?(?:{abbreviations})(?![A-Za-z0-9])", re.IGNORECASE) if abbreviations else None
         self.money_abbr_re = re.compile(rf"(?:{money_abbr})(?![A-Za-z0-9])") if money_abbr else None
         # "35m devices", "1.2m tons", "35m of its devices": glued, then "of" or a plural word
@@ -287,7 +294,7 @@ def default_vocab(rules_dir: str | Path = "rules") -> NumberVocab:
 
 _ATOM = re.compile(
     r"(?P<frac>\d+/\d+)"
-    r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d\-‐‑–])|\d+)(?:\.\d+)?|\.\d+)"
+    rf"|(?P<num>{DIGIT_GROUPS}(?:\.\d+)?|\.\d+)"
     r"|(?P<word>[A-Za-z]+)"
     r"|(?P<other>[^\s\-‐‑–—])"
 )

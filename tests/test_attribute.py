@@ -81,7 +81,7 @@ def test_entity_from_section_heading(parser: Language) -> None:
     doc = _seed("004")
     got = _attribute(parser, doc, [_quantity(doc, "2,243 scientists")])["2,243 scientists"]
     assert got.entity == "Shenzhen Institute of Advanced Technology"
-    assert "section heading 'Shenzhen Institute of Advanced Technology of CAS'" in got.why
+    assert "section heading 'Shenzhen Institute of Advanced Technology'" in got.why
     assert (got.year, got.year_source) == (2018, "published")  # present tense, page dated 2018-08-09
 
 
@@ -191,11 +191,18 @@ def test_measure_rule_example(rule_id: str, text: str, expect: str) -> None:
     assert fired == rule_id
 
 
+def _xfail(reason: str | None) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("rule_id", "text", "expect", "context"),
-    [(r.id, ex.text, ex.expect, ex.context) for r in RULES.entities.entities for ex in r.examples],
-    ids=lambda v: str(v)[:40],
+    [
+        pytest.param(r.id, ex.text, ex.expect, ex.context, marks=_xfail(ex.xfail), id=f"{r.id}#{k}")
+        for r in RULES.entities.entities
+        for k, ex in enumerate(r.examples)
+    ],
 )
 def test_entity_rule_example(parser: Language, rule_id: str, text: str, expect: str, context: str) -> None:
     raw = "Report\n\n" + (f"{context}\n\n" if context else "") + text + "\n"
