@@ -339,7 +339,7 @@ def _normalize_phrase(phrase: str, rules: PhraseRules) -> str:
     words = [w for w in text.split() if w.lower() not in rules.drop]
     text = " ".join(words)
     text = re.sub(r"^(?:(?:of|in|on|for|to|by|and|or|rate)\s+)+|(?:\s+(?:of|in|on|for|to|by|and|or))+$", "", text)
-    text = _invert(text)
+    text = re.sub(r"\b(\S+)(?:\s+\1\b)+", r"\1", _invert(text), flags=re.I)  # "R&D R&D expenditure"
     # possessor words left by "the city's" etc.
     text = re.sub(r"^(?:city|country|province)\s+", "", text, flags=re.I)
     out = []
@@ -1014,9 +1014,11 @@ class _Attributor:
         place's economy when the place itself grew ("Songshan Lake grew 11%")."""
         subject = _subject_of(verb)
         if subject is not None and not (span.start <= subject.i < span.end) and subject.lower_ not in _PLACE_WORDS:
-            words = self._np(subject, span, sent)
-            if words and words.lower() not in ("which", "that", "it", "they", "who"):
-                return words, f"the subject '{words[:40]}'"
+            heads = [subject, *(c for c in subject.children if c.dep_ == "appos" and c.pos_ == "NOUN")]
+            for head in heads:  # a name with a noun in apposition ("the Ministry ..., the total investment in")
+                words = self._np(head, span, sent)
+                if words and words.lower() not in ("which", "that", "it", "they", "who"):
+                    return words, f"the subject '{words[:40]}'"
         anchor = span[-1]
         if anchor.head.i not in range(span.start, span.end) and anchor.dep_ in ("compound", "nmod", "amod"):
             words = self._np(anchor.head, span, sent)
@@ -1104,7 +1106,7 @@ class _Attributor:
             out: list[Attribution] = []
             ordered = sorted(sent.quantities, key=lambda q: q.start)
             in_sentence: Resolved | None = None
-            sentence_measure = ""
+            sentence_measure: dict[str, str] = {}
             self.ctx.names.add_parsed(self.rules.name_finder, self.ctx.doc.text, _parsed_names(sent))
             for k, q in enumerate(ordered):
                 span = _span_tokens(sent.parse, q.start - sent.start, q.end - sent.start)
@@ -1118,9 +1120,10 @@ class _Attributor:
                 measure, unit_override, measure_why, measure_pen = self._measure(
                     sent, q, span, number, unit, previous, previous_measure, previous_money, entity
                 )
-                if is_generic(measure) and sentence_measure and q.kind in ("money", "percent", "count"):
+                adds_to = sentence_measure.get(q.kind) or (sentence_measure.get("any") if q.kind == "percent" else None)
+                if is_generic(measure) and adds_to:
                     # "... reached 1.1 billion yuan, an increase of 8.5%": the clause it adds to
-                    measure, measure_why = sentence_measure, "measure of the clause this figure adds to"
+                    measure, measure_why = adds_to, "measure of the clause this figure adds to"
                 plain_measure = measure
                 qualifier = self._measure_qualifier(sent, q, ordered[k - 1].end if k else sent.start)
                 if qualifier and qualifier not in measure:
@@ -1143,12 +1146,12 @@ class _Attributor:
                 if entity:
                     self.state.last_entity[paragraph] = (entity, entity_type)
                 if not is_generic(plain_measure) and q.kind in ("money", "percent", "count") and aspect != "share":
-                    sentence_measure = plain_measure
+                    sentence_measure[q.kind] = sentence_measure["any"] = plain_measure
                 if entity and entity_pen <= 0.1:  # read from the quantity's own phrases: later ones may share it
                     in_sentence = Resolved(entity, entity_type, "", 0.0)
                 if measure and q.kind in ("count", "money"):
                     previous = (measure, unit_override or q.unit)
-                if measure and aspect != "share" and q.kind in ("count", "money", "percent"):
+                if measure and aspect != "share" and q.kind in ("count", "money", "percent", "area"):
                     previous_measure = measure
                 if measure and q.kind == "money":
                     previous_money = measure

@@ -399,14 +399,36 @@ def _grouping_keys(mentions: Sequence[Mention], threshold: float) -> list[Key]:
     keys: list[Key] = [("", "", "", "")] * len(mentions)
     for (entity, unit), members in blocks.items():
         labels = cluster_measures((_norm(mentions[i].measure) for i in members), threshold)
+        measure_of = {i: _measure_label(mentions[i], labels, unit) for i in members}
+        _adopt_restated(mentions, members, measure_of)
         for i in members:
             m = mentions[i]
-            measure = labels[_norm(m.measure)]
-            if not entity or not measure:
+            if not entity or not measure_of[i]:
                 keys[i] = ("", "", f"unattributed {m.doc}:{m.start}-{m.end}", _norm(m.aspect))
             else:
-                keys[i] = (entity, measure, unit, _aspect_family(m))
+                keys[i] = (entity, measure_of[i], unit, _aspect_family(m))
     return keys
+
+
+def _measure_label(m: Mention, labels: Mapping[str, str], unit: str) -> str:
+    """A rank compares by its entity and position only: what is ranked is written too loosely to compare
+    ("retained the second spot", "second-ranked global hub"), so ranks never conflict either."""
+    return "rank" if unit == "rank" else labels[_norm(m.measure)]
+
+
+def _adopt_restated(mentions: Sequence[Mention], members: Sequence[int], measure_of: dict[int, str]) -> None:
+    """A figure whose measure the text does not name takes the measure of the same value stated in the same
+    article (a headline and its body, a sentence repeated by the translation), when exactly one such
+    measure exists."""
+    named: dict[tuple[str, Decimal], set[str]] = defaultdict(set)
+    for i in members:
+        if not is_generic(measure_of[i]):
+            named[(mentions[i].doc, mentions[i].value)].add(measure_of[i])
+    for i in members:
+        if is_generic(measure_of[i]):
+            found = named.get((mentions[i].doc, mentions[i].value), set())
+            if len(found) == 1:
+                measure_of[i] = next(iter(found))
 
 
 def _canonical_order(m: Mention) -> tuple[Any, ...]:

@@ -292,6 +292,9 @@ class NameFinder:
             return None
         if self.key(surface) in self._not_names or text[end : end + 1] in "$€£¥":
             return None  # a common noun, or a currency prefix ("US$1.35 trillion")
+        following = re.match(r" ([a-z][a-z-]+)\b", text[end : end + 24])
+        if following and self.known_entity(text[start:end] + following.group()) is not None:
+            end += following.end()  # "the SZ-HK-GZ cluster": the alias includes its lower-case head
         name = self.make(start, end, text[start:end])
         kind = self._kind_after(text, end) or ("person" if self._is_person(text, start, end) else "")
         if kind and not name.known:

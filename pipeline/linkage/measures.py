@@ -35,8 +35,12 @@ def _fold(word: str) -> str:
 
 
 def signature(measure: str) -> frozenset[str]:
-    """The content words of a measure, folded to the singular."""
-    return frozenset(_fold(w) for w in _WORD.findall(measure.lower()) if w not in _STOP)
+    """The content words of a measure, folded to the singular; "share of Y" is written "/ Y" like "X / Y"."""
+    words = (_fold(w) for w in _WORD.findall(measure.lower()) if w not in _STOP)
+    return frozenset("/" if w in _SHARE_WORDS else w for w in words)
+
+
+_SHARE_WORDS = frozenset({"share", "proportion", "percentage"})
 
 
 def is_generic(measure: str) -> bool:
