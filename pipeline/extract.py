@@ -50,7 +50,7 @@ from pipeline.attribute import AttributionRules, DocContext, SentenceInput, attr
 from pipeline.cache import ArticleCache, fingerprint, module_sources
 from pipeline.normalize import NormalizedDoc, load_normalized, normalize_text
 from pipeline.params import load_params
-from pipeline.quantities import DEFAULT_MODEL, load_nlp
+from pipeline.quantities import DEFAULT_MODEL, QuantityRules, load_nlp
 from pipeline.ruleio import RuleError
 from pipeline.sentences import split_sentences
 from pipeline.types import MENTION_COLUMNS, Mention, Quantity
@@ -141,6 +141,7 @@ class Extractor:
             reverse=True,
         )
         self._article_unit = re.compile(rf"\ban?\s+(?:{'|'.join(map(re.escape, names))})\b", re.IGNORECASE)
+        self._triggers = _trigger_regex(finder.rules)  # type: ignore[attr-defined]
 
     def may_hold_quantity(self, sentence: str) -> bool:
         """Cheap test before parsing: a digit group that is not a bare year nor an ordinal (``19th``),
@@ -157,7 +158,18 @@ class Extractor:
             self._words.search(sentence) is not None
             or self._rank.search(sentence) is not None
             or self._article_unit.search(sentence) is not None
+            or (self._triggers is not None and self._triggers.search(sentence) is not None)
         )
+
+    def kept_sentences(self, text: str) -> list[tuple[int, int]]:
+        """Spans of the sentences of one clean text that pass the filter (the others are never parsed)."""
+        return [(s, e) for s, e in split_sentences(text) if self.may_hold_quantity(text[s:e])]
+
+    def parsed_sentences(self, text: str) -> list[Doc]:
+        """Every sentence of one clean text the stage parses, as it parses it (``Doc._.rule_hits`` included):
+        what a rule-example test looks at to see whether a rule fired where users' text goes."""
+        spans = self.kept_sentences(text)
+        return [doc for doc, _ in self._pipe_two_phase((text[s:e], None) for s, e in spans)]
 
     def pipe_sentences(self, items: Iterable[tuple[str, T]]) -> Iterator[tuple[T, list[SentenceQuantities]]]:
         """For each ``(clean text, context)``: the sentences that hold quantities, in order.
@@ -169,7 +181,7 @@ class Extractor:
 
         def feed() -> Iterator[tuple[str, tuple[_Pending[T], int, int]]]:
             for text, context in items:
-                spans = [(s, e) for s, e in split_sentences(text) if self.may_hold_quantity(text[s:e])]
+                spans = self.kept_sentences(text)
                 entry = _Pending(context, len(spans), [])
                 pending.append(entry)
                 for s, e in spans:
@@ -214,6 +226,14 @@ class Extractor:
         for _, found in self.pipe_sentences([(text, None)]):
             return found
         return []
+
+
+def _trigger_regex(rules: QuantityRules) -> re.Pattern[str] | None:
+    """The rules' own filter triggers (``triggers`` in rules/patterns), as one whole-word regex."""
+    words = sorted({w for item in rules.rules for w in item.rule.triggers}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
 
 
 def _apply(procs: Sequence[tuple[str, Any]], docs: list[Doc], batch_size: int) -> list[Doc]:

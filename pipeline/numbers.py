@@ -35,6 +35,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from pipeline.ruleexamples import RuleExample
 from pipeline.ruleio import StrictModel, load_rules
 
 __all__ = [
@@ -79,6 +80,7 @@ class NumeralsFile(StrictModel):
     vulgar_fractions: dict[str, str] = Field(default_factory=dict)
     negatives: list[str] = Field(default_factory=list)
     ordinals: dict[str, int] = Field(default_factory=dict)
+    examples: list[RuleExample] = Field(min_length=1)  #: each group of words shown in use
 
     @model_validator(mode="after")
     def _compound_ordinals_are_ordinals(self) -> NumeralsFile:
@@ -105,6 +107,7 @@ class ScalesFile(StrictModel):
     """``rules/scales.yml``."""
 
     scales: dict[str, Scale]
+    examples: list[RuleExample] = Field(min_length=1)  #: every scale shown in use
 
 
 def plural_forms(word: str) -> set[str]:

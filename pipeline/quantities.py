@@ -40,6 +40,7 @@ from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix
 from pipeline.hedges import share_hedges
 from pipeline.numbers import NumberVocab, Numeral, find_numerals, is_year_like, load_vocab, parse_ordinal
 from pipeline.poslookup import replace_attribute_ruler
+from pipeline.ruleexamples import ExpectedQuantity, RuleExample
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
 from pipeline.types import KINDS, QUALIFIERS, Quantity
 
@@ -70,20 +71,6 @@ NER_LABELS = ("CARDINAL", "MONEY", "PERCENT", "QUANTITY")
 _RULE_ID = r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"
 
 
-class ExpectedQuantity(StrictModel):
-    quote: str
-    value: Decimal | None = None
-    unit: str | None = None
-    qualifier: str | None = None
-    kind: str | None = None
-
-
-class RuleExample(StrictModel):
-    text: str
-    expect: list[ExpectedQuantity]
-    xfail: str | None = None
-
-
 class PatternRule(StrictModel):
     """One rule of ``rules/patterns/*.yml``."""
 
@@ -111,6 +98,9 @@ class PatternRule(StrictModel):
     qualifier: str | None = None  #: a fixed qualifier
     priority: int = 0  #: higher wins when spans overlap; then the longer span
     keep_if_unit: bool = False  #: exclusions: a number with a unit from units.yml survives
+    #: words or phrases (any case, whole words) that let a sentence through the extract stage's cheap
+    #: filter even with no digit or number word in it ("second" for "the second-fastest")
+    triggers: list[str] = Field(default_factory=list)
     examples: list[RuleExample] = Field(min_length=1)
 
     @field_validator("kind")
@@ -195,6 +185,7 @@ class CountedConventions(StrictModel):
 class UnitsFile(StrictModel):
     units: list[UnitEntry]
     counted: CountedConventions = Field(default_factory=CountedConventions)
+    examples: list[RuleExample] = Field(min_length=1)  #: every unit shown in use
 
 
 class QualifierForms(StrictModel):
@@ -205,6 +196,7 @@ class QualifierForms(StrictModel):
 
 class QualifiersFile(StrictModel):
     qualifiers: dict[str, QualifierForms]
+    examples: list[RuleExample] = Field(min_length=1)  #: every qualifier shown in use
 
     @field_validator("qualifiers")
     @classmethod

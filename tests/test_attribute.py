@@ -42,7 +42,7 @@ def parser() -> Language:
 
 
 def _seed(prefix: str) -> NormalizedDoc:
-    path = next((ROOT / "seeds").glob(f"{prefix}_*.txt"))
+    path = next((ROOT / "tests" / "data" / "seeds").glob(f"{prefix}_*.txt"))
     return normalize_text(path.read_bytes().decode("utf-8"), path.stem, NORMALIZE_RULES)
 
 

@@ -34,7 +34,7 @@ from pipeline.types import CLAIM_COLUMNS, MENTION_COLUMNS, Claim, Mention
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold"
-SEEDS = ROOT / "seeds"
+SEEDS = ROOT / "tests" / "data" / "seeds"  # fixed copies of the founding articles, never seeds/
 
 # Publication year of each seed as the gold notes give it (001 has no date line: a 2018 work report).
 PUBLISHED = {"000": 2021, "001": 2018, "002": 2022, "003": 2022, "004": 2018}
