@@ -109,7 +109,7 @@ class MeasuresFile(StrictModel):
     #: spelled-out forms written as their abbreviation ("research and development" -> "R&D")
     expansions: list[Expansion] = Field(default_factory=list)
     #: what a place's growth measures when nothing else is named ("Songshan Lake grew 11%")
-    place_measure: str = "economy"
+    place_measure: str = "GDP"
     #: counted nouns that only count ("5.1 million people"): what the subject names is the measure
     classifiers: list[str] = Field(default_factory=list)
     #: collective nouns a "respectively" list replaces by its items ("the three main entities")
@@ -379,7 +379,10 @@ _MAX_MEASURE_WORDS = 8
 _PLACE_WORDS = frozenset({"city", "region", "country", "province", "zone", "district", "park", "area", "nation",
                           "municipality", "world", "state", "county"})
 #: the base of a share that is the whole of the numerator's own measure ("12.4 percent of the national total")
-_WHOLE_OF_SAME = frozenset({"", "national", "national figure", "figure", "country", "nation", "whole country"})
+_WHOLE_OF_SAME = frozenset(
+    {"", "national", "national figure", "figure", "country", "nation", "whole country", "city", "province", "region",
+     "zone", "district", "park"}
+)
 _GROWTH_VERBS = frozenset({"grow", "rise", "increase", "expand", "climb", "jump", "surge", "gain"})
 
 
@@ -1236,9 +1239,12 @@ class _Attributor:
             )
             if items is None:
                 continue
+            listed = {_singular(t.text).lower() for t in items} | {t.lower_ for t in items}
             for k, item in zip(run, items, strict=True):
                 a = out[k]
-                words = [w for w in a.measure.split() if w.lower() not in self.rules.measures.collectives]
+                words = [
+                    w for w in a.measure.split() if w.lower() not in self.rules.measures.collectives and w.lower() not in listed
+                ]
                 name = "".join(t.text_with_ws for t in item.doc[item.left_edge.i : item.i + 1] if t.dep_ != "det").strip()
                 measure, _rule = canonical_measure(f"{name} {' '.join(words)}", self.rules)
                 out[k] = dataclasses.replace(a, measure=measure, why=f"{a.why}; measure of '{name}' (respectively)")

@@ -220,6 +220,7 @@ class NameFinder:
         names = [n for n in (self._name(text, run, capitalized_elsewhere) for run in runs) if n is not None]
         names = self._extend_lowercase_starts(text, tokens, names)
         names.extend(self._place_words(text))
+        names.extend(self._places_in_authorities(names))
         known = self._known_mentions(text, names)
         names = [n for n in names if not any(k.start <= n.start and n.end <= k.end for k in known)] + known
         unique = {(n.start, n.end): n for n in sorted(names, key=lambda n: (n.start, n.end, not n.known))}
@@ -284,7 +285,8 @@ class NameFinder:
             return None
         first = _POSSESSIVE.sub("", text[run[0][0] : run[0][1]])
         lone_opener = len(run) == 1 and _sentence_start(text, run[0][0])
-        if lone_opener and first not in capitalized_elsewhere and not first.isupper():
+        possessive = _POSSESSIVE.search(text[run[0][0] : run[0][1]]) is not None  # "Hangzhou's output"
+        if lone_opener and first not in capitalized_elsewhere and not first.isupper() and not possessive:
             return None
         start, end = run[0][0], run[-1][1]
         surface = _POSSESSIVE.sub("", text[start:end])
@@ -367,6 +369,19 @@ class NameFinder:
                 found.append(self.make(match.start(), match.end(), match.group(), known=True))
         return found
 
+    def _places_in_authorities(self, names: Sequence[Name]) -> list[Name]:
+        """ "the Anhui Provincial Bureau of Statistics" also names the province Anhui."""
+        found = []
+        for n in names:
+            if n.type != "authority":
+                continue
+            match = re.match(r"((?:[A-Z][\w'-]+ ){1,2}?)(Provincial|Municipal|City|County|District)\b", n.surface)
+            if match:
+                kind = {"Provincial": "province", "Municipal": "city", "City": "city"}.get(match.group(2), "district")
+                place = match.group(1).strip()
+                found.append(Name(n.start, n.start + len(place), place, self.canonical(place), self.key(place), kind))
+        return found
+
     def _place_words(self, text: str) -> list[Name]:
         """Common nouns that name a place of their own ("in the world")."""
         if not self.rules.place_words:
@@ -422,7 +437,7 @@ class DocNames:
 
     @classmethod
     def build(cls, finder: NameFinder, text: str, title: str = "", lead_end: int = 0) -> DocNames:
-        names = _resolve_abbreviations(finder.find(text))
+        names = _resolve_abbreviations(finder.find(text), text)
         doc = cls(names, frozenset(finder.rules.not_subjects))
         title_names = [n for n in finder.find(title) if n.type not in doc.not_subjects] if title else []
         title_names += [
@@ -445,7 +460,7 @@ class DocNames:
             elif (
                 label in ("GPE", "LOC", "FAC", "ORG")
                 and surface[:1].isupper()
-                and (" " in surface or not _sentence_start(text, start))
+                and (" " in surface or label in ("GPE", "LOC") or not _sentence_start(text, start))
                 and not any(n.start < end and start < n.end for n in self.names)
             ):
                 name = finder.make(start, end, surface)
@@ -494,21 +509,45 @@ class DocNames:
         return first[name], weight
 
 
-def _resolve_abbreviations(names: list[Name]) -> list[Name]:
-    """A name whose key ends a longer name of the same document stands for that name."""
+def _resolve_abbreviations(names: list[Name], text: str = "") -> list[Name]:
+    """A name stands for a longer name of the same document when its key ends that name ("the Materials
+    Laboratory"), is that name before its "of" ("Optics Valley" of "Optics Valley of China"), or when the
+    text says it is another name ("A, also known as B"; "A (B)")."""
     fullest: dict[str, Name] = {}
     for n in names:
         words = n.key.split()
         for other in names:
             longer = other.key.split()
-            if len(longer) > len(words) and longer[-len(words) :] == words and not n.known:
+            if n.known or len(longer) <= len(words):
+                continue
+            tail = longer[-len(words) :] == words
+            head = len(words) >= 2 and longer[: len(words) + 1] == [*words, "of"]
+            if tail or head:
                 best = fullest.get(n.key)
                 if best is None or len(other.key) > len(best.key):
                     fullest[n.key] = other
+    for first, second in _also_known_as(names, text):
+        if not second.known:
+            fullest[second.key] = first
     out = []
     for n in names:
-        full = fullest.get(n.key)
-        if full is not None:
+        full, seen = fullest.get(n.key), {n.key}
+        while full is not None and full.key in fullest and full.key not in seen:  # A aka B, B abbreviated C
+            seen.add(full.key)
+            full = fullest[full.key]
+        if full is not None and full.key != n.key:
             n = Name(n.start, n.end, n.surface, full.canonical, full.key, full.type, full.known)
         out.append(n)
     return out
+
+
+def _also_known_as(names: list[Name], text: str) -> list[tuple[Name, Name]]:
+    """(name, the other name the text gives it): "A, also known as B", "A, or B", "A (B)"."""
+    pairs = []
+    for a, b in zip(names, names[1:], strict=False):
+        between = text[a.end : b.start]
+        aka = re.fullmatch(r"\s*(?:,\s*)?(?:also |commonly |often )?(?:known|called|referred to) as (?:the )?", between)
+        acronym = re.fullmatch(r"\s*\(\s*", between) and b.surface.isupper() and text[b.end : b.end + 1] == ")"
+        if aka or acronym:
+            pairs.append((a, b))
+    return pairs
