@@ -147,11 +147,31 @@ class Anaphor(StrictModel):
     types: list[str] = Field(min_length=1)
 
 
+class AttributionExpect(StrictModel):
+    entity: str | None = None
+    year: int | None = None
+    year_source: str | None = None
+    aspect: str | None = None
+    measure: str | None = None
+
+
+class AttributionExample(StrictModel):
+    """An invented article (paragraphs split by blank lines), its date, the quote of one of its figures,
+    and what attribution must say about that figure."""
+
+    text: str
+    published: str = ""
+    quote: str
+    expect: AttributionExpect
+    xfail: str | None = None
+
+
 class AttributionFile(StrictModel):
     years: YearCues
     aspects: list[AspectCue]
     anaphora: list[Anaphor]
     names: NameRules
+    examples: list[AttributionExample] = Field(min_length=1)
 
 
 def _words_regex(words: Sequence[str]) -> re.Pattern[str]:
@@ -334,6 +354,10 @@ class PhraseRules:
     expansions: list[tuple[re.Pattern[str], str]]
 
 
+_PLACE_POSSESSOR = re.compile(
+    r"\b(?:city|country|province|zone|park|county|district|region|area|nation|municipality|state|world)[’']s\b",
+    re.IGNORECASE,
+)
 _NUMBER_WORDS = (
     r"\b(?:(?:19|20)\d\d|\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion)\b"
@@ -350,13 +374,13 @@ def _normalize_phrase(phrase: str, rules: PhraseRules) -> str:
     )
     if rules.change is not None:
         phrase = rules.change.sub(" ", phrase)
-    text = re.sub(r"[“”\"‘’']s\b", "", phrase)  # possessive 's
+    text = re.sub(_PLACE_POSSESSOR, " ", phrase)  # "the county's output": whose, not what
+    text = re.sub(r"[“”\"‘’']s\b", "", text)  # possessive 's
     text = re.sub(r"(?<=s)[’']\B", "", text)  # plural possessive: "enterprises' R&D"
     text = re.sub(r"[“”\"‘’(),;:]", " ", text)
     text = re.sub(r"\b(?:the|a|an|this|these|those|its|their|his|her|our|of various types?)\b", " ", text, flags=re.I)
     text = re.sub(r"\b(?:in|of|for|by|since)\s+(?:19|20)\d\d\b", " ", text, flags=re.I)
     text = re.sub(_NUMBER_WORDS, " ", text, flags=re.I)
-    text = re.sub(r"\b(?:city|country|province|zone|park)'s\b", " ", text, flags=re.I)
     words = [w for w in text.split() if w.lower() not in rules.drop]
     text = " ".join(words)
     text = re.sub(r"^(?:(?:of|in|on|for|to|by|and|or|rate)\s+)+|(?:\s+(?:of|in|on|for|to|by|and|or))+$", "", text)
@@ -551,8 +575,15 @@ def _listed_runs(text: str, quantities: Sequence[Quantity]) -> list[list[int]]:
 
 
 def _parsed_names(sent: SentenceInput) -> list[tuple[int, int, str, str]]:
-    """The parser's named entities of one sentence, in document offsets."""
-    return [(sent.start + e.start_char, sent.start + e.end_char, e.text, e.label_) for e in sent.parse.ents]
+    """The parser's named entities of one sentence, in document offsets, and its proper-noun subjects
+    (label ``SUBJECT``: "Zibo ranks first ...", a name the text capitalizes only where it opens a sentence)."""
+    found = [(sent.start + e.start_char, sent.start + e.end_char, e.text, e.label_) for e in sent.parse.ents]
+    for tok in sent.parse:
+        if tok.dep_ in ("nsubj", "nsubjpass") and tok.tag_ == "NNP" and tok.is_title and tok.ent_type_ != "DATE":
+            first = min([tok, *(c for c in tok.lefts if c.dep_ == "compound" and c.tag_ == "NNP")], key=lambda t: t.i)
+            start, end = sent.start + first.idx, sent.start + tok.idx + len(tok.text)
+            found.append((start, end, sent.parse.text[first.idx : tok.idx + len(tok.text)], "SUBJECT"))
+    return found
 
 
 def _lead_end(text: str, title: str) -> int:

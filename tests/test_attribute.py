@@ -219,3 +219,19 @@ def test_entity_rule_example(parser: Language, rule_id: str, text: str, expect: 
 def test_every_entity_and_measure_rule_has_a_positive_example() -> None:
     assert all(rule.examples for rule in RULES.entities.entities)
     assert all(rule.examples for rule in RULES.measures.synonyms)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "example",
+    [pytest.param(ex, marks=_xfail(ex.xfail), id=f"{k}:{ex.quote}") for k, ex in enumerate(RULES.cues.examples)],
+)
+def test_attribution_rule_example(example) -> None:  # type: ignore[no-untyped-def]
+    """rules/attribution.yml examples, through the production path."""
+    from pipeline.extract import extract_text
+
+    found = [m for m in extract_text(example.text, published=example.published or None) if m.quote == example.quote]
+    assert found, f"no figure {example.quote!r}"
+    got = found[0]
+    for name, want in example.expect.model_dump(exclude_none=True).items():
+        assert getattr(got, name) == want, f"{name}: {getattr(got, name)!r} != {want!r} ({got.why})"

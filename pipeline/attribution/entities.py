@@ -122,7 +122,8 @@ class EntityResolver:
         section heading, when no phrase of the quantity names an entity."""
         if previous is not None:
             return Resolved(previous.name, previous.type, f"entity of the previous quantity ('{previous.name}')", 0.15)
-        before = self._places(sent_start, q_start)
+        member = re.search(r"\bone of(?: the| its| their)?\s*$", self.text[sent_start:q_start]) is not None
+        before = [] if member else self._places(sent_start, q_start)  # "X is one of the 60 projects": a member
         if before:
             n = before[-1]
             return Resolved(n.canonical, n.type, f"entity named earlier in the sentence '{n.canonical}'", 0.15)

@@ -450,6 +450,8 @@ class DocNames:
         """Entities the parser labelled in one sentence (absolute start, end, text, label): a person
         marks the names it covers; a place or organization no rule found becomes a name."""
         for start, end, surface, label in found:
+            if label == "PERSON" and " " not in surface:
+                continue  # the small model calls many a one-word Chinese place a person ("Zibo", "Kaifeng")
             if label == "PERSON":
                 self.names = [
                     Name(n.start, n.end, n.surface, n.canonical, n.key, "person", n.known)
@@ -458,9 +460,9 @@ class DocNames:
                     for n in self.names
                 ]
             elif (
-                label in ("GPE", "LOC", "FAC", "ORG")
+                label in ("GPE", "LOC", "FAC", "ORG", "SUBJECT")
                 and surface[:1].isupper()
-                and (" " in surface or label in ("GPE", "LOC") or not _sentence_start(text, start))
+                and (" " in surface or label in ("GPE", "LOC", "SUBJECT") or not _sentence_start(text, start))
                 and not any(n.start < end and start < n.end for n in self.names)
             ):
                 name = finder.make(start, end, surface)
