@@ -1099,6 +1099,12 @@ class _Attributor:
                 )
             if share:
                 return f"share of {canonical_measure(share.group(1), rules)[0]}", "", "measure: 'N% of ...'", 0.1
+            owner = _owner_noun(unit or number)
+            if owner is not None and owner.lower_ not in ("share", "proportion", "percentage", "ratio"):
+                words = self._np(owner, span, sent)  # "a GDP growth of 8%": the growth of GDP
+                measure, rule_id = canonical_measure(words, rules)
+                if not is_generic(measure):
+                    return measure, "", f"measure from '{words[:40]} of ...'" + (f" ({rule_id})" if rule_id else ""), 0
             if subject_text:
                 return canon(subject_text, subject_how)
         if q.kind == "rank":
