@@ -33,9 +33,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pipeline.ruleio import StrictModel, check_unique_ids, load_rules
+from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -107,6 +108,12 @@ class YearCues(StrictModel):
     not_as_of_before: list[str]
     event_year_pattern: str
 
+    @field_validator("event_year_pattern")
+    @classmethod
+    def _linear_time(cls, value: str) -> str:
+        compile_rule_regex(value)  # ValueError (-> RuleError naming the field) when refused
+        return value
+
 
 class AspectCue(StrictModel):
     aspect: Literal["target", "share", "change", "level"]
@@ -170,8 +177,8 @@ class AttributionRules:
         return re.compile(r"\b(?:" + "|".join(words) + r")\s+(?:[\w’'-]+\s+){0,20}?$", re.IGNORECASE)
 
     @cached_property
-    def event_year_regex(self) -> re.Pattern[str]:
-        return re.compile(self.cues.years.event_year_pattern)
+    def event_year_regex(self) -> RulePattern:
+        return compile_rule_regex(self.cues.years.event_year_pattern)
 
     @cached_property
     def aspect_regexes(self) -> list[tuple[str, re.Pattern[str]]]:

@@ -35,6 +35,7 @@ from tqdm import tqdm
 from pipeline.cache import ArticleCache, fingerprint, module_sources
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
+from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 from pipeline.textmap import Edit, EditableText, OffsetMap
 
 __all__ = [
@@ -55,11 +56,9 @@ __all__ = [
 # rule files
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern, re.MULTILINE)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression: {exc}") from None
+def _compile(pattern: str) -> RulePattern:
+    """A rule's pattern, compiled for linear-time matching (ValueError with the reason when refused)."""
+    return compile_rule_regex(pattern, re.MULTILINE)
 
 
 class TextExample(StrictModel):
@@ -169,9 +168,9 @@ class NormalizeRuleSet:
     normalize: NormalizeFile
     boilerplate: BoilerplateFile
     paths: tuple[Path, ...]
-    compiled: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    compiled: dict[str, RulePattern] = field(default_factory=dict)
 
-    def regex(self, rule_id: str, pattern: str) -> re.Pattern[str]:
+    def regex(self, rule_id: str, pattern: str) -> RulePattern:
         found = self.compiled.get(rule_id)
         if found is None:
             found = self.compiled[rule_id] = _compile(pattern)
@@ -445,7 +444,7 @@ def _cut_furniture(et: EditableText, rules: NormalizeRuleSet, removed: list[Remo
         _cut(et, cuts, removed)
 
 
-def _repair_edits(text: str, rule: RepairRule, regex: re.Pattern[str]) -> list[Edit]:
+def _repair_edits(text: str, rule: RepairRule, regex: RulePattern) -> list[Edit]:
     edits: list[Edit] = []
     for match in regex.finditer(text):
         found = match.group()
