@@ -62,8 +62,8 @@ MAX_DIGITS = 28
 MAX_SPACED_GROUPS = 4
 #: a space-grouped number: at most MAX_SPACED_GROUPS groups, no digit group right before or after it
 _SPACED = (
-    r"(?<!\d[ \u00a0\u2009\u202f])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3}){1,%d}"
-    r"(?![\d\-‐‑–]|[ \u00a0\u2009\u202f]\d)" % MAX_SPACED_GROUPS
+    rf"(?<!\d[ \u00a0\u2009\u202f])\d{{1,3}}(?:[ \u00a0\u2009\u202f]\d{{3}}){{1,{MAX_SPACED_GROUPS}}}"
+    r"(?![\d\-‐‑–]|[ \u00a0\u2009\u202f]\d)"
 )
 
 
@@ -610,12 +610,21 @@ class _OutOfBounds(ArithmeticError):
     """A value outside the bounds of :func:`within_bounds`."""
 
 
+def _why(exc: Exception) -> str:
+    """Why a number could not be read, in words (the ``rule`` of its unclaimed row)."""
+    if isinstance(exc, _OutOfBounds):
+        return str(exc)
+    if isinstance(exc, ZeroDivisionError | InvalidOperation):
+        return "no value: division by zero or an undefined operation"
+    return f"no value: {exc}" if str(exc) else "no value"
+
+
 def _literal(digits: str) -> Decimal:
     """The exact value of a digit string (separators removed); out of bounds raises before any
     arithmetic could round it."""
     value = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", digits))
     if not within_bounds(value):
-        raise _OutOfBounds(f"more than {MAX_DIGITS} significant digits or out of range")
+        raise _OutOfBounds(f"out of bounds: more than {MAX_DIGITS} significant digits or magnitude 10^{MAX_DIGITS}")
     return value
 
 
@@ -623,7 +632,7 @@ def _tidy(value: Decimal) -> Decimal:
     """Drop exponent noise (``4.99E+9`` -> ``4990000000``) while keeping the exact value; a value
     out of bounds raises."""
     if not within_bounds(value):
-        raise _OutOfBounds(f"value out of bounds (at most {MAX_DIGITS} digits, |exponent| < {MAX_DIGITS})")
+        raise _OutOfBounds(f"out of bounds: more than {MAX_DIGITS} significant digits or magnitude 10^{MAX_DIGITS}")
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
     return value.normalize()
@@ -835,7 +844,7 @@ def _numeral_at(
                     value = base * (Decimal(exponent.group("radix") or 10) ** power)
                 value = _tidy(sign * value)
             except (ArithmeticError, ValueError) as exc:
-                raise UnreadableNumber(begin, exponent.end(), str(exc)) from None
+                raise UnreadableNumber(begin, exponent.end(), _why(exc)) from None
             return Numeral(begin, exponent.end(), value, text[begin : exponent.end()], False)
         after = text[end : end + 3]
         # ordinal digits (19th, 2nd) and digits glued into a longer alphanumeric code are not numbers
@@ -903,7 +912,7 @@ def _numeral_at(
                 value = -abs(value)
             value = _tidy(value)
         except (ArithmeticError, ValueError) as exc:
-            raise UnreadableNumber(sign_start, end, str(exc)) from None
+            raise UnreadableNumber(sign_start, end, _why(exc)) from None
         return Numeral(sign_start, end, value, text[sign_start:end], words, parsed[1])
     if ch in vocab.vulgar:
         if start > 0 and text[start - 1].isalnum():
@@ -922,7 +931,7 @@ def _numeral_at(
             return None
         value = _tidy(parsed[0])
     except (ArithmeticError, ValueError) as exc:
-        raise UnreadableNumber(start, end, str(exc)) from None
+        raise UnreadableNumber(start, end, _why(exc)) from None
     neg = re.search(r"\b(?:minus|negative)[ \t-]+$", text[max(0, start - 12) : start], re.IGNORECASE)
     if neg:
         start, value = start - len(neg.group()), -value

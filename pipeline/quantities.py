@@ -47,8 +47,8 @@ from pipeline.numbers import (
     within_bounds,
 )
 from pipeline.poslookup import replace_attribute_ruler
-from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
+from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 from pipeline.types import KINDS, QUALIFIERS, Quantity
 
 __all__ = [

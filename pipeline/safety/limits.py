@@ -27,9 +27,7 @@ class TextTooLarge(ValueError):
 def check_size(size: int, max_bytes: int, what: str = "text") -> None:
     """Raise :class:`TextTooLarge` when ``size`` bytes exceed ``max_bytes``."""
     if size > max_bytes:
-        raise TextTooLarge(
-            f"{what} too large: {size:,} bytes (limit {max_bytes:,}, params.yaml normalize.max_bytes)"
-        )
+        raise TextTooLarge(f"{what} too large: {size:,} bytes (limit {max_bytes:,}, params.yaml normalize.max_bytes)")
 
 
 def windows(

@@ -65,8 +65,9 @@ def compile_rule_regex(pattern: str, flags: int = 0) -> RulePattern:
     except re2.error as exc:
         first = exc.args[0] if exc.args else ""
         reason = first.decode("utf-8", "replace") if isinstance(first, bytes) else str(first)
-    named_backreference = reason.startswith("invalid perl operator: (?P") and "(?P=" in pattern
-    if not (any(reason.startswith(p) for p in _BACKTRACKING_ONLY) or _BACKREFERENCE.search(reason) or named_backreference):
+    backtracking = any(reason.startswith(p) for p in _BACKTRACKING_ONLY) or bool(_BACKREFERENCE.search(reason))
+    backtracking |= reason.startswith("invalid perl operator: (?P") and "(?P=" in pattern  # (?P=name)
+    if not backtracking:
         raise ValueError(f"not supported by the linear-time engine (RE2): {reason}")
     nested = nested_quantifier(pattern, flags)
     if nested:
