@@ -61,7 +61,7 @@ from pipeline.quantities import DEFAULT_MODEL, load_nlp
 from pipeline.ruleio import RuleError
 from pipeline.safety.csvcells import protect_row
 from pipeline.safety.limits import DEFAULT_MAX_BYTES, check_size, windows
-from pipeline.safety.rawtext import RawTextError, blank_controls, read_raw_text
+from pipeline.safety.rawtext import RawTextError, read_raw_text
 from pipeline.safety.records import MENTION_LIST
 from pipeline.sentences import split_sentences
 from pipeline.types import MENTION_COLUMNS, Mention, Quantity
@@ -359,7 +359,7 @@ def extract_text(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[Mention]:
     """Normalize one text and return its quantity mentions; offsets and quotes refer to ``text``
-    (control characters blanked one for one, as for an article).
+    (``text[m.start:m.end] == m.quote``; control characters are blanked in the clean text only).
 
     ``published`` (``YYYY-MM-DD`` or ``YYYY``) is kept for the attribution step; the quantities do not
     depend on it. A ValueError names the problem: a text over ``max_bytes`` (UTF-8;
@@ -372,8 +372,7 @@ def extract_text(
     ndoc = normalize_text(text, "text")
     if published:
         ndoc = dataclasses.replace(ndoc, published=published, published_source="stated")
-    raw = blank_controls(text)[0]
-    return mentions_of(ndoc, raw, extractor.sentences_of(ndoc.text), extractor.attribution)
+    return mentions_of(ndoc, text, extractor.sentences_of(ndoc.text), extractor.attribution)
 
 
 class StaleInput(Exception):

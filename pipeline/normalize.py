@@ -42,7 +42,7 @@ from tqdm import tqdm
 from pipeline.cache import ArticleCache, fingerprint, module_sources
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
-from pipeline.safety.limits import TextTooLarge, check_size
+from pipeline.safety.limits import DEFAULT_MAX_BYTES, MAX_WINDOW_CHARS, TextTooLarge, check_size
 from pipeline.safety.rawtext import CONTROL_REPAIR, blank_controls
 from pipeline.safety.records import NormalizedRecord, validated
 from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
@@ -764,10 +764,21 @@ def run(
         except InputProblem as problem:
             report.append(ReportRow(path.stem, problem.status, problem.problem))
             continue
-        note = "" if doc.encoding == "utf-8" else f"decoded as {doc.encoding}"
-        report.append(ReportRow(doc.doc, "ok", note))
+        report.append(ReportRow(doc.doc, "ok", _note(doc)))
         docs.append(doc)
     return docs, report
+
+
+def _note(doc: NormalizedDoc) -> str:
+    """What the report says of an article that was read: how, if not plainly."""
+    notes = [] if doc.encoding == "utf-8" else [f"decoded as {doc.encoding}"]
+    blanked = dict(doc.repairs).get(CONTROL_REPAIR, 0)
+    if blanked:
+        notes.append(f"{blanked} control character(s) (NUL ...) blanked")
+    longest = max((end - start for start, end in _line_spans(doc.text)), default=0)
+    if longest > MAX_WINDOW_CHARS:
+        notes.append(f"a line of {longest:,} characters, parsed in windows of {MAX_WINDOW_CHARS:,}")
+    return "; ".join(notes)
 
 
 def _read_cached(path: Path, max_bytes: int, rules: NormalizeRuleSet, cache: ArticleCache | None) -> NormalizedDoc:
@@ -809,7 +820,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--report", type=Path, default=Path(params["paths"]["output"]) / "normalize_report.csv", help="report CSV"
     )
-    parser.add_argument("--max-bytes", type=int, default=int(params["normalize"]["max_bytes"]))
+    parser.add_argument(
+        "--max-bytes", type=int, default=int((params.get("normalize") or {}).get("max_bytes", DEFAULT_MAX_BYTES))
+    )
     parser.add_argument(
         "--cache",
         default=params.get("cache", {}).get("dir", ".cache"),

@@ -594,7 +594,9 @@ def test_dataframe_with_blank_cells() -> None:
 
 def test_review_survives_rerun(mentions: list[Mention], result: ConsolidateResult) -> None:
     target = claim_of(result, "004_d6665c47d6482ba5", "58 colleges and universities").claim_id
-    reviews = parse_reviews(f'claim_id,decision,note\n{target},accepted,"growth, not an error"\nc-00000000dead,rejected,\n')
+    reviews = parse_reviews(
+        f'claim_id,decision,note\n{target},accepted,"growth, not an error"\nc-00000000dead,rejected,\n'
+    )
     rerun = run([*mentions, *UNRELATED], reviews)
     reviewed = [c for c in rerun.claims if c.review]
     assert [(c.claim_id, c.review) for c in reviewed] == [(target, "accepted; growth, not an error")]
