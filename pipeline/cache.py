@@ -86,19 +86,21 @@ class ArticleCache:
             self.misses += 1
             return None
         except (OSError, ValueError) as exc:
-            return self._invalid(path, f"unreadable ({exc})")
+            self._invalid(path, f"unreadable ({exc})")
+            return None
         if not isinstance(entry, dict) or entry.get("key") != content_hash or "value" not in entry:
-            return self._invalid(path, "not an entry of this cache (no matching key)")
+            self._invalid(path, "not an entry of this cache (no matching key)")
+            return None
         problem = validated(entry["value"], model) if model is not None else ""
         if problem:
-            return self._invalid(path, problem)
+            self._invalid(path, problem)
+            return None
         self.hits += 1
         return entry["value"]
 
     def _invalid(self, path: Path, reason: str) -> None:
         log.warning("cache: ignoring invalid entry %s: %s", path, reason)
         self.misses += 1
-        return None
 
     def put(self, content_hash: str, value: Any) -> None:
         if self.root is None:

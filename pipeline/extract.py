@@ -580,7 +580,7 @@ def write_atomically(path: Path, write: Callable[[io.TextIOBase], int]) -> int:
     partial = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            n = write(fh)  # type: ignore[arg-type]
+            n = write(fh)
         partial.replace(path)
     except BaseException:
         partial.unlink(missing_ok=True)

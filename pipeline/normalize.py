@@ -761,8 +761,8 @@ def run(
             continue
         try:
             doc = _read_cached(path, max_bytes, rules, cache)
-        except InputProblem as problem:
-            report.append(ReportRow(path.stem, problem.status, problem.problem))
+        except InputProblem as failed:
+            report.append(ReportRow(path.stem, failed.status, failed.problem))
             continue
         report.append(ReportRow(doc.doc, "ok", _note(doc)))
         docs.append(doc)

