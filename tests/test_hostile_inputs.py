@@ -398,3 +398,37 @@ def test_published_must_be_a_date_or_a_year(extractor: Extractor) -> None:
     with pytest.raises(ValueError, match="published must be a date YYYY-MM-DD or a year YYYY"):
         extract_text(ARTICLE, published="garbage", extractor=extractor)
     assert extract_text(ARTICLE, published="2021-03-04", extractor=extractor)
+
+
+# --- fault isolation -------------------------------------------------------------------------------
+
+
+def test_an_article_whose_processing_fails_is_reported_and_the_others_go_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever still fails inside one article (here a component made to fail) costs that article only:
+    the stage reports it in extract_report.csv, writes the others' mentions and exits 0."""
+    from pipeline.quantities import QuantityFinder
+
+    finalize = QuantityFinder.finalize
+
+    def fail_on_tugs(self: QuantityFinder, doc: object) -> None:
+        if "tugboats" in str(doc):
+            raise RuntimeError("the finder broke on this sentence")
+        finalize(self, doc)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(QuantityFinder, "finalize", fail_on_tugs)
+    seeds, normalized = tmp_path / "seeds", tmp_path / "normalized"
+    seeds.mkdir()
+    texts = {"a": ARTICLE, "b": PROSE + "The yard keeps 8 tugboats.\n", "c": PROSE + "The weir holds 17 gates.\n"}
+    for name, text in texts.items():
+        (seeds / f"{name}.txt").write_text(text, encoding="utf-8")
+    args = ["--seeds", str(seeds), "--rules", str(RULES), "--out", str(normalized), "--cache", ""]
+    assert normalize.main([*args, "--report", str(tmp_path / "normalize_report.csv")]) == 0
+    out = tmp_path / "mentions.csv"
+    extract_args = ["--normalized", str(normalized), "--seeds", str(seeds), "--rules", str(RULES), "--cache", ""]
+    assert extract.main([*extract_args, "--out", str(out)]) == 0
+    assert {row["doc"] for row in _read(out)} == {"a", "c"}
+    (failed,) = _read(tmp_path / "extract_report.csv")
+    assert failed["doc"] == "b" and failed["status"] == "failed"
+    assert "RuntimeError: the finder broke on this sentence" in failed["problem"]
