@@ -43,12 +43,17 @@ class RulePattern(Protocol):
     def finditer(self, text: str, pos: int = ..., endpos: int = ...) -> Iterator[Any]: ...
 
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
 #: RE2's complaints that mean "a backtracking feature": look-arounds and backreferences
 _BACKTRACKING_ONLY = ("invalid perl operator: (?<", "invalid perl operator: (?=", "invalid perl operator: (?!")
 _BACKREFERENCE = re.compile(r"invalid escape sequence: \\[1-9]")
 _PYTHON_Z = re.compile(r"(?<!\\)((?:\\\\)*)\\Z")
+
+
+def _quiet() -> re2.Options:
+    """RE2 options that do not log a refused pattern to stderr (the ValueError says why)."""
+    options = re2.Options()
+    options.log_errors = False
+    return options
 
 
 def compile_rule_regex(pattern: str, flags: int = 0) -> RulePattern:
@@ -61,7 +66,7 @@ def compile_rule_regex(pattern: str, flags: int = 0) -> RulePattern:
     inline = ("m" if flags & re.MULTILINE else "") + ("i" if flags & re.IGNORECASE else "")
     translated = _PYTHON_Z.sub(r"\1\\z", pattern)
     try:
-        return re2.compile(f"(?{inline}){translated}" if inline else translated, _RE2_OPTIONS)  # type: ignore[no-any-return]
+        return re2.compile(f"(?{inline}){translated}" if inline else translated, _quiet())  # type: ignore[no-any-return]
     except re2.error as exc:
         first = exc.args[0] if exc.args else ""
         reason = first.decode("utf-8", "replace") if isinstance(first, bytes) else str(first)
