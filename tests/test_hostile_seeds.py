@@ -86,7 +86,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("hostile")
     project = _copy_project(tmp)
     _add_bad_inputs(project, tmp)
-    env = {**os.environ, "PYTHONPATH": str(project)}
+    # the stages run as `python -m pipeline.<stage>`: the interpreter running the tests, the copied code
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "PYTHONPATH": str(project), "PATH": path}
     dvc = [sys.executable, "-m", "dvc"]
     subprocess.run([*dvc, "init", "--no-scm", "-q"], cwd=project, check=True, env=env, timeout=120)
     done = subprocess.run([*dvc, "repro"], cwd=project, capture_output=True, text=True, env=env, timeout=1200)
