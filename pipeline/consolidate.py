@@ -95,6 +95,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.intervals import Interval, Tolerances, mention_interval, stab_clusters
+from pipeline.linkage.measures import cluster_measures, is_generic, same_measure
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel
 from pipeline.safety.csvcells import VERBATIM_COLUMNS, join_sources, protect_row, unprotect
@@ -159,9 +160,12 @@ class ConsolidateParams(StrictModel):
     tolerance_about: Decimal = Decimal("0.05")  #: relative slack either side of ``around``
     tolerance_nearly: Decimal = Decimal("0.10")  #: how far below ``nearly N`` the truth may be
     tolerance_exact: Decimal = Decimal("0")  #: relative slack of an unhedged value beyond its rounding
-    open_bound_ratio: Decimal | None = None  #: cap on ``over``/``under``; None = unbounded
+    open_bound_ratio: Decimal | None = Decimal("1.5")  #: cap on ``over``/``under``; None = unbounded
     conversion_max_gap: int = 24  #: characters between an amount and its parenthetical restatement
     conversion_max_rate: Decimal = Decimal("30000")  #: plausibility band of a currency ratio
+    measure_similarity: float = 0.5  #: word overlap for two measures to be compared at all
+    conflict_similarity: float = 0.8  #: word overlap for two measures to be confidently one (a conflict)
+    conflict_min_confidence: float = 0.0  #: attribution confidence both sides of a conflict need
 
     def tolerances(self) -> Tolerances:
         return Tolerances(
@@ -386,6 +390,7 @@ class _Item:
     interval: Interval
     stated_year: int | None
     key: Key
+    high: Decimal | None = None  #: the upper end when this item is a range's low end
 
 
 @dataclass(slots=True)
@@ -401,12 +406,63 @@ class _Cluster:
     claim_id: str = ""
 
 
-def _grouping_key(m: Mention) -> Key:
-    entity, measure = _norm(m.entity), _norm(m.measure)
-    if not entity or not measure:
-        return ("", "", f"unattributed {m.doc}:{m.start}-{m.end}", _norm(m.aspect))
-    unit = "count" if m.kind == "count" else _norm(m.unit)
-    return (entity, measure, unit, _norm(m.aspect))
+def _unit_class(m: Mention) -> str:
+    """Counts compare by their measure (the counted noun lives there), everything else by its unit."""
+    return "count" if m.kind == "count" else _norm(m.unit)
+
+
+def _aspect_family(m: Mention) -> str:
+    """A share of something, a change of it ("3,000 new enterprises", "grew 8%") and its level ("14,000
+    enterprises") are three facts. A target is a level: a translation's future tense ("will reach 12.6
+    trillion") often turns a result into one."""
+    if m.aspect in ("share", "change"):
+        return m.aspect
+    return "level"
+
+
+def _block(m: Mention) -> tuple[str, str]:
+    """Mentions are compared only inside a block: one entity, one unit class."""
+    return _norm(m.entity), _unit_class(m)
+
+
+def _grouping_keys(mentions: Sequence[Mention], threshold: float) -> list[Key]:
+    """The key of each mention: its block, its measure cluster inside the block, its aspect family."""
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, m in enumerate(mentions):
+        blocks[_block(m)].append(index)
+    keys: list[Key] = [("", "", "", "")] * len(mentions)
+    for (entity, unit), members in blocks.items():
+        labels = cluster_measures((_norm(mentions[i].measure) for i in members), threshold)
+        measure_of = {i: _measure_label(mentions[i], labels, unit) for i in members}
+        _adopt_restated(mentions, members, measure_of)
+        for i in members:
+            m = mentions[i]
+            if not entity or not measure_of[i]:
+                keys[i] = ("", "", f"unattributed {m.doc}:{m.start}-{m.end}", _norm(m.aspect))
+            else:
+                keys[i] = (entity, measure_of[i], unit, _aspect_family(m))
+    return keys
+
+
+def _measure_label(m: Mention, labels: Mapping[str, str], unit: str) -> str:
+    """A rank compares by its entity and position only: what is ranked is written too loosely to compare
+    ("retained the second spot", "second-ranked global hub"), so ranks never conflict either."""
+    return "rank" if unit == "rank" else labels[_norm(m.measure)]
+
+
+def _adopt_restated(mentions: Sequence[Mention], members: Sequence[int], measure_of: dict[int, str]) -> None:
+    """A figure whose measure the text does not name takes the measure of the same value stated in the same
+    article (a headline and its body, a sentence repeated by the translation), when exactly one such
+    measure exists."""
+    named: dict[tuple[str, Decimal], set[str]] = defaultdict(set)
+    for i in members:
+        if not is_generic(measure_of[i]):
+            named[(mentions[i].doc, mentions[i].value)].add(measure_of[i])
+    for i in members:
+        if is_generic(measure_of[i]):
+            found = named.get((mentions[i].doc, mentions[i].value), set())
+            if len(found) == 1:
+                measure_of[i] = next(iter(found))
 
 
 def _canonical_order(m: Mention) -> tuple[Any, ...]:
@@ -456,6 +512,31 @@ def _find_conversions(items: Sequence[_Item], params: ConsolidateParams) -> dict
     return attached
 
 
+def _find_ranges(items: Sequence[_Item]) -> dict[int, _Item]:
+    """A range's two ends ("aged between 18 and 45": ``>=`` 18, ``<=`` 45, from a ``range.*`` rule) are one
+    claim: the low end's item takes the interval [18, 45] and the high end is attached to it as a source."""
+    by_doc: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        by_doc[item.mention.doc].append(item)
+    ranges: dict[int, _Item] = {}
+    for doc_items in by_doc.values():
+        doc_items.sort(key=lambda it: (it.mention.start, it.mention.end, it.index))
+        for low, high in zip(doc_items, doc_items[1:], strict=False):
+            a, b = low.mention, high.mention
+            if not (_range_rule(a) and _range_rule(b) and a.qualifier in (">=", ">") and b.qualifier in ("<=", "<")):
+                continue
+            if a.value > b.value or b.start - a.end > 24 or _norm(a.unit) != _norm(b.unit) or low.index in ranges:
+                continue
+            low.interval = Interval(low.interval.low, high.interval.high, high.interval.high_open)
+            low.high = b.value
+            ranges[low.index] = high
+    return ranges
+
+
+def _range_rule(m: Mention) -> bool:
+    return any(part.startswith("range.") for part in m.rule.split("+"))
+
+
 def _restated_in_parentheses(a: Mention, b: Mention, gap: int, max_gap: int) -> bool:
     """``a (b)`` in one sentence; without a usable sentence only a 3-character gap such as `` (`` counts."""
     if a.sentence and b.sentence:
@@ -497,7 +578,11 @@ def _cluster_key(key: Key, items: list[_Item]) -> list[_Cluster]:
     )
     for it in floating:
         published = it.mention.year
-        candidates = [c for c in clusters if c.stated_year is not None and c.common.overlaps(it.interval)]
+        candidates = [
+            c
+            for c in clusters
+            if c.stated_year is not None and c.common.overlaps(it.interval) and _reported_then(c.stated_year, published)
+        ]
         if not candidates:
             leftover.append(it)
             continue
@@ -518,7 +603,14 @@ def _cluster_key(key: Key, items: list[_Item]) -> list[_Cluster]:
         clusters.append(_Cluster(key, None, group, common_of(group)))
     for c in clusters:
         c.members.sort(key=lambda it: it.index)
-    return clusters
+    return _merge_restatements(clusters)
+
+
+def _reported_then(stated_year: int, published: int | None) -> bool:
+    """A figure dated only by its article's publication can be a report of a stated year's figure when it
+    was published that year or the next (statistics come out months later); three years later it is no
+    longer the same figure ("18,650 now" in 2021 is not "over 14,000 as of 2018")."""
+    return published is None or 0 <= published - stated_year <= 1
 
 
 def _representative(c: _Cluster) -> _Item:
@@ -561,7 +653,8 @@ def _short_doc_names(docs: Iterable[str]) -> dict[str, str]:
 
 
 def _side_text(c: _Cluster, short: Mapping[str, str]) -> str:
-    rep = _representative(c).mention
+    rep_item = _representative(c)
+    rep = rep_item.mention
     seen: list[str] = []
     for it in c.members:
         m = it.mention
@@ -570,22 +663,24 @@ def _side_text(c: _Cluster, short: Mapping[str, str]) -> str:
         part = f"{short[m.doc]}, {year}, {phrase}"
         if part not in seen:
             seen.append(part)
-    return f"{_HEDGE_WORD.get(rep.qualifier, '')}{format_decimal(rep.value)} ({'; '.join(seen)})"
+    value = format_decimal(rep.value) + (f"-{format_decimal(rep_item.high)}" if rep_item.high is not None else "")
+    hedge = "" if rep_item.high is not None else _HEDGE_WORD.get(rep.qualifier, "")
+    return f"{hedge}{value} ({'; '.join(seen)})"
 
 
 #: measures that only name the kind of quantity: too generic to say two values describe one fact
 GENERIC_MEASURES = frozenset({"", "duration", "age", "area", "rank", "count", "money", "percent", "ratio", "other"})
 
 
-def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
+def _relate(clusters: list[_Cluster], short: Mapping[str, str], params: ConsolidateParams) -> None:
     """Set status, group and reason of the clusters of one key.
 
     Values under a generic measure ("duration": a 10-year programme and 17 years at the top) may merge
     when equal but never conflict or form a series: nothing says they are the same fact.
     """
-    if clusters and clusters[0].key[1] in GENERIC_MEASURES:
+    if clusters and is_generic(clusters[0].key[1]):
         for c in clusters:
-            c.status = "duplicate" if len(c.members) + len(c.attached) >= 2 else "single"
+            c.status = _plain_status(c)
         return
     n = len(clusters)
     parent = list(range(n))
@@ -598,30 +693,31 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
 
     for i in range(n):
         for j in range(i + 1, n):
-            a, b = clusters[i], clusters[j]
-            if a.common.overlaps(b.common):
-                continue
-            if a.stated_year is not None and b.stated_year is not None and a.stated_year != b.stated_year:
-                continue  # the text dates each value: a series, not a disagreement
-            parent[find(i)] = find(j)
+            if _disagree(clusters[i], clusters[j], params):
+                parent[find(i)] = find(j)
     components: dict[int, list[_Cluster]] = defaultdict(list)
     for i in range(n):
         components[find(i)].append(clusters[i])
 
     for c in clusters:
-        c.status = "duplicate" if len(c.members) + len(c.attached) >= 2 else "single"
+        c.status = _plain_status(c)
     for members in components.values():
         if len(members) < 2:
             continue
         sides = sorted(members, key=lambda c: (_representative(c).mention.value, c.claim_id))
         group = "cg-" + _hash(*members[0].key, *sorted(c.claim_id for c in members))[:10]
-        reason = " vs ".join(_side_text(c, short) for c in sides)
+        reason = " vs ".join(_side_text(c, short) for c in sides) + _publication_note(sides)
         for c in members:
             c.status, c.group, c.reason = "conflict", group, reason
-    series = [c for c in clusters if c.status != "conflict" and c.stated_year is not None]
-    if len({c.stated_year for c in series}) >= 2:
+    dated = [c for c in clusters if c.status != "conflict" and c.stated_year is not None]
+    by_measure: dict[str, list[_Cluster]] = defaultdict(list)
+    for c in dated:  # a series needs the very same measure, not only a similar one
+        by_measure[_norm(_representative(c).mention.measure)].append(c)
+    for measure, series in sorted(by_measure.items()):
+        if len({c.stated_year for c in series}) < 2:
+            continue
         series.sort(key=lambda c: (c.stated_year or 0, _representative(c).mention.value, c.claim_id))
-        group = "ts-" + _hash(*series[0].key)[:10]
+        group = "ts-" + _hash(*series[0].key, measure)[:10]
         steps = "; ".join(
             f"{c.stated_year}: {_HEDGE_WORD[_representative(c).mention.qualifier]}"
             f"{format_decimal(_representative(c).mention.value)}"
@@ -631,12 +727,78 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
             c.status, c.group, c.reason = "timeseries", group, f"series: {steps}"
 
 
+def _plain_status(c: _Cluster) -> str:
+    """``duplicate`` when two statements say it; a range's high end is the same statement as its low end."""
+    statements = len(c.members) + sum(1 for it in c.attached if not _range_rule(it.mention))
+    return "duplicate" if statements >= 2 else "single"
+
+
+def _disagree(a: _Cluster, b: _Cluster, params: ConsolidateParams) -> bool:
+    """Two clusters of one key are in conflict: values that cannot both hold, no stated year apart, in
+    different articles (two values in one article are two facts), each side confidently attributed and
+    its measure confidently the same as the other's."""
+    if a.common.overlaps(b.common):
+        return False
+    if a.stated_year is not None and b.stated_year is not None and a.stated_year != b.stated_year:
+        return False  # the text dates each value: a series, not a disagreement
+    if {it.mention.doc for it in a.members} & {it.mention.doc for it in b.members}:
+        return False
+    ra, rb = _representative(a).mention, _representative(b).mention
+    if min(ra.confidence, rb.confidence) < params.conflict_min_confidence:
+        return False
+    return same_measure(_norm(ra.measure), _norm(rb.measure), params.conflict_similarity)
+
+
+def _publication_note(sides: Sequence[_Cluster]) -> str:
+    """ "; published 2018 vs 2022: may be growth" when only publication dates tell the sides apart."""
+    floating = [c for c in sides if c.stated_year is None]
+    if not floating:
+        return ""
+    years = sorted(
+        {
+            it.mention.year
+            for c in sides
+            for it in c.members
+            if it.mention.year is not None and it.mention.year_source not in STATED_SOURCES
+        }
+    )
+    if len(years) < 2:
+        return ""
+    return f"; published {' vs '.join(map(str, years))}: may be growth"
+
+
+def _merge_restatements(clusters: list[_Cluster]) -> list[_Cluster]:
+    """One value stated again for a later year (``five centres`` in 2017 and in 2019), or again without a
+    year, is one claim, not a series: a series needs values that differ. The merged claim keeps the
+    earliest stated year."""
+    out: list[_Cluster] = []
+    by_value: dict[tuple[Decimal, str], _Cluster] = {}
+    for c in sorted(clusters, key=lambda c: (c.stated_year is None, c.stated_year or 0, c.members[0].index)):
+        rep = _representative(c).mention
+        same = by_value.get((rep.value, rep.qualifier))
+        if same is None:
+            out.append(c)
+            if c.stated_year is not None:
+                by_value[(rep.value, rep.qualifier)] = c
+            continue
+        narrowed = same.common.intersect(c.common)
+        if narrowed is None:
+            out.append(c)
+            continue
+        same.members.extend(c.members)
+        same.members.sort(key=lambda it: it.index)
+        same.common = narrowed
+    return out
+
+
 def _assign_claim_ids(clusters: list[_Cluster]) -> None:
     taken: set[str] = set()
     for c in sorted(clusters, key=lambda c: c.members[0].index):
-        rep = _representative(c).mention
+        rep_item = _representative(c)
+        rep = rep_item.mention
         year, _ = _claim_year(c)
-        base = "c-" + _hash(*c.key, "" if year is None else str(year), rep.qualifier, format_decimal(rep.value))[:12]
+        value = format_decimal(rep.value) + (f"-{format_decimal(rep_item.high)}" if rep_item.high is not None else "")
+        base = "c-" + _hash(*c.key, "" if year is None else str(year), rep.qualifier, value)[:12]
         claim_id, suffix = base, 2
         while claim_id in taken:  # same key, year and value in two clusters: only with odd hedges
             claim_id, suffix = f"{base}-{suffix}", suffix + 1
@@ -645,7 +807,8 @@ def _assign_claim_ids(clusters: list[_Cluster]) -> None:
 
 
 def _build_claim(c: _Cluster, review: str) -> Claim:
-    rep = _representative(c).mention
+    rep_item = _representative(c)
+    rep = rep_item.mention
     year, year_source = _claim_year(c)
     sources = sorted((it.mention for it in c.members + c.attached), key=lambda m: (m.doc, m.start, m.end, m.quote))
     return Claim(
@@ -654,8 +817,9 @@ def _build_claim(c: _Cluster, review: str) -> Claim:
         entity=rep.entity,
         measure=rep.measure,
         value=rep.value,
+        value_high=rep_item.high,
         unit=rep.unit,
-        qualifier=rep.qualifier,
+        qualifier="=" if rep_item.high is not None else rep.qualifier,
         year=year,
         year_source=year_source,
         aspect=rep.aspect,
@@ -699,14 +863,17 @@ def run(
     ordered = sorted(_to_mentions(mentions), key=_canonical_order)
 
     items: list[_Item] = []
+    keys = _grouping_keys(ordered, params.measure_similarity)
     for index, m in enumerate(ordered):
         if m.qualifier not in QUALIFIERS:
             raise InputError(f"mention {m.doc}:{m.start}-{m.end}: unknown qualifier {m.qualifier!r}")
         stated = m.year if m.year is not None and m.year_source in STATED_SOURCES else None
         interval = mention_interval(m.quote, m.value, m.qualifier, tolerances)
-        items.append(_Item(index, m, interval, stated, _grouping_key(m)))
+        items.append(_Item(index, m, interval, stated, keys[index]))
 
     conversions = _find_conversions(items, params)
+    for low, high in _find_ranges(items).items():
+        conversions.setdefault(low, []).append(high)
     restatements = {it.index for attached in conversions.values() for it in attached}
     by_key: dict[Key, list[_Item]] = defaultdict(list)
     for it in items:
@@ -726,7 +893,7 @@ def run(
     for c in clusters:
         clusters_of[c.key].append(c)
     for key in sorted(by_key):
-        _relate(clusters_of.get(key, []), short)
+        _relate(clusters_of.get(key, []), short, params)
 
     review_by_id = {r.claim_id: r for r in reviews or ()}
     claims = sorted(

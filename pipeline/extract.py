@@ -57,7 +57,7 @@ from pipeline.attribute import AttributionRules, DocContext, SentenceInput, attr
 from pipeline.cache import ArticleCache, fingerprint, module_sources
 from pipeline.normalize import InputProblem, NormalizedDoc, decode_article, load_normalized, normalize_text
 from pipeline.params import load_params
-from pipeline.quantities import DEFAULT_MODEL, load_nlp
+from pipeline.quantities import DEFAULT_MODEL, QuantityRules, load_nlp
 from pipeline.ruleio import RuleError
 from pipeline.safety.csvcells import protect_row
 from pipeline.safety.limits import DEFAULT_MAX_BYTES, check_size, windows
@@ -150,7 +150,15 @@ class Extractor:
         # a sentence can hold a quantity when it has a digit, a number word, or an ordinal (ranks)
         ordinals = "|".join(sorted(vocab.ordinals, key=len, reverse=True))
         self._words = vocab.words_re
-        self._rank = re.compile(rf"\brank\w*\s+(?:{ordinals})\b", re.IGNORECASE)
+        # "ranked second", "second place", "3rd spot", "rose to fourth", "ninth in the world": a rank
+        # (rules/patterns/rank.yml) in a sentence without a number
+        any_ordinal = rf"(?:{ordinals}|\d+(?:st|nd|rd|th))"
+        self._rank = re.compile(
+            rf"\brank\w*\s+(?:{ordinals})\b|\b{any_ordinal}[\s-]+(?:place|spot|position|ranked|placed|in)\b"
+            rf"|\b(?:rose|risen|rise|rises|rising|climbed|climbs?|jumped|fell|fallen|dropped|slipped|moved|advanced)"
+            rf"\s+to\s+(?:the\s+)?{any_ordinal}\b",
+            re.IGNORECASE,
+        )
         # "a kilogram", "an acre": one of a unit, with no digit in sight
         units = finder.rules.units.units  # type: ignore[attr-defined]
         names = sorted(
@@ -159,6 +167,7 @@ class Extractor:
             reverse=True,
         )
         self._article_unit = re.compile(rf"\ban?\s+(?:{'|'.join(map(re.escape, names))})\b", re.IGNORECASE)
+        self._triggers = _trigger_regex(finder.rules)  # type: ignore[attr-defined]
 
     def may_hold_quantity(self, sentence: str) -> bool:
         """Cheap test before parsing: a digit group that is not a bare year nor an ordinal (``19th``),
@@ -175,7 +184,24 @@ class Extractor:
             self._words.search(sentence) is not None
             or self._rank.search(sentence) is not None
             or self._article_unit.search(sentence) is not None
+            or (self._triggers is not None and self._triggers.search(sentence) is not None)
         )
+
+    def kept_sentences(self, text: str) -> list[tuple[int, int]]:
+        """Spans of the sentences of one clean text that pass the filter (the others are never parsed); a
+        sentence longer than ``MAX_WINDOW_CHARS`` comes as windows cut at whitespace."""
+        return [(s, e) for s, e in windows(text, split_sentences(text)) if self.may_hold_quantity(text[s:e])]
+
+    def parsed_sentences(self, text: str) -> list[Doc]:
+        """Every sentence of one clean text the stage parses, as it parses it (``Doc._.rule_hits`` included):
+        what a rule-example test looks at to see whether a rule fired where users' text goes."""
+        spans = self.kept_sentences(text)
+        docs: list[Doc] = []
+        for doc, _, error in self._pipe_two_phase((text[s:e], None) for s, e in spans):
+            if doc is None:
+                raise RuntimeError(error)
+            docs.append(doc)
+        return docs
 
     def pipe_sentences(
         self, items: Iterable[tuple[str, T]], on_error: Callable[[T, str], None] | None = None
@@ -191,7 +217,7 @@ class Extractor:
 
         def feed() -> Iterator[tuple[str, tuple[_Pending[T], int, int]]]:
             for text, context in items:
-                spans = [(s, e) for s, e in windows(text, split_sentences(text)) if self.may_hold_quantity(text[s:e])]
+                spans = self.kept_sentences(text)
                 entry = _Pending(context, len(spans), [])
                 pending.append(entry)
                 for s, e in spans:
@@ -261,6 +287,14 @@ class Extractor:
         for _, found in self.pipe_sentences([(text, None)]):
             return found
         return []
+
+
+def _trigger_regex(rules: QuantityRules) -> re.Pattern[str] | None:
+    """The rules' own filter triggers (``triggers`` in rules/patterns), as one whole-word regex."""
+    words = sorted({w for item in rules.rules for w in item.rule.triggers}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
 
 
 def _apply(procs: Sequence[tuple[str, Any]], docs: list[Doc], batch_size: int) -> list[Doc]:

@@ -8,7 +8,8 @@ back to the raw file (:mod:`pipeline.textmap`).
 Invariants:
 - every span of the clean text maps to a raw span with :func:`NormalizedDoc.to_raw`; ``removed``
   lists every raw span that was cut, with the rule that cut it;
-- the publication date comes from a date line (``stated``), else from the latest year the text
+- the publication date comes from a date line (``stated``), else from a date in the file name
+  (``file name``: ``2016_ecns_...txt``, ``report-2021-09-23.txt``), else from the latest year the text
   speaks of as past, plus one (``inferred``, written as a bare ISO year ``YYYY``), else ``unknown``;
 - one unreadable file is reported and skipped, never fatal; the stage fails only when no article
   at all could be read, or when a rule file is broken (:class:`pipeline.ruleio.RuleError`);
@@ -150,8 +151,27 @@ class PastYearPattern(StrictModel):
         return value
 
 
+class FileNameExample(StrictModel):
+    name: str  #: a file name without its extension
+    expect: str  #: the date it gives, ``YYYY`` or ``YYYY-MM-DD``, or ``""`` for none
+
+
+class FileNamePattern(StrictModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    pattern: str
+    examples: list[FileNameExample] = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_has_year_group(cls, value: str) -> str:
+        if "year" not in _compile(value).groupindex:
+            raise ValueError("pattern needs a named group `year` (and optionally `month`, `day`)")
+        return value
+
+
 class Inference(StrictModel):
     past_year_patterns: list[PastYearPattern]
+    file_name_patterns: list[FileNamePattern] = Field(default_factory=list)
 
 
 class Headings(StrictModel):
@@ -197,6 +217,7 @@ def load_rule_set(rules_dir: str | Path = "rules") -> NormalizeRuleSet:
     seen: dict[str, str] = {}
     check_unique_ids(normalize_path, [r.id for r in normalize.repairs], seen)
     check_unique_ids(normalize_path, [r.id for r in normalize.inference.past_year_patterns], seen)
+    check_unique_ids(normalize_path, [r.id for r in normalize.inference.file_name_patterns], seen)
     check_unique_ids(boilerplate_path, [r.id for r in boilerplate.furniture], seen)
     check_unique_ids(boilerplate_path, [r.id for r in boilerplate.metadata], seen)
     return NormalizeRuleSet(normalize, boilerplate, (normalize_path, boilerplate_path))
@@ -242,7 +263,7 @@ class NormalizedDoc:
     source: str = ""
     site: str = ""
     published: str = ""  #: ``YYYY-MM-DD`` when stated, ``YYYY`` when inferred, ``""`` when unknown
-    published_source: str = "unknown"  #: stated / inferred / unknown
+    published_source: str = "unknown"  #: stated / file name / inferred / unknown
     published_rule: str = ""  #: the rule that gave the date or year
     sections: tuple[Section, ...] = ()
     removed: tuple[Removal, ...] = ()
@@ -434,11 +455,15 @@ def _read_metadata(et: EditableText, rules: NormalizeRuleSet, removed: list[Remo
     for start, end in _line_spans(text, rules.boilerplate.header_lines):
         line = text[start:end]
         fired: list[str] = []
+        fields: set[str] = set()
         for rule in rules.boilerplate.metadata:
+            if rule.field in fields:
+                continue  # one reading of a field per line: the first rule that matches
             match = rules.regex(rule.id, rule.pattern).match(line)
             if not match:
                 continue
             fired.append(rule.id)
+            fields.add(rule.field)
             groups = match.groupdict()
             if groups.get("value") and rule.field not in found:
                 found[rule.field] = (groups["value"].strip(), rule.id)
@@ -571,6 +596,31 @@ def infer_published_year(text: str, rules: NormalizeRuleSet) -> tuple[int, str] 
     return (best[0] + 1, best[1]) if best else None
 
 
+def file_name_date(name: str, pattern: FileNamePattern, rules: NormalizeRuleSet) -> str:
+    """The date one file-name pattern reads in ``name`` (``YYYY`` or ``YYYY-MM-DD``), or ``""``."""
+    match = rules.regex(pattern.id, pattern.pattern).search(name)
+    if match is None:
+        return ""
+    parts: dict[str, str | None] = match.groupdict()
+    year, month, day = str(parts["year"]), parts.get("month"), parts.get("day")
+    if month is None or day is None:
+        return year
+    if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return ""
+
+
+def date_from_file_name(name: str, rules: NormalizeRuleSet) -> tuple[str, str] | None:
+    """The date a file name carries (``2016_ecns_...``, ``report-2021-09-23``) and the rule that read it.
+    Analysts often name saved pages by their date; the name is read only when the text states no date,
+    and before any inference from the content."""
+    for pattern in rules.normalize.inference.file_name_patterns:
+        found = file_name_date(name, pattern, rules)
+        if found:
+            return found, pattern.id
+    return None
+
+
 def parse_published(value: str) -> str | None:
     """A stated date (``2022.07.12``, ``2018-08-09``) as ISO ``YYYY-MM-DD``, parsed with dateparser."""
     import dateparser  # imported here: it takes a second to load and only this step needs it
@@ -612,6 +662,10 @@ def normalize_text(
         iso = parse_published(value)
         if iso:
             published, published_source, published_rule = iso, "stated", rule_id
+    if not published:
+        named = date_from_file_name(doc, rules)
+        if named:
+            published, published_source, published_rule = named[0], "file name", named[1]
     if not published:
         inferred = infer_published_year(text, rules)
         if inferred:

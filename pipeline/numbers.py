@@ -35,6 +35,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from pipeline.ruleexamples import RuleExample
 from pipeline.ruleio import StrictModel, load_rules
 
 __all__ = [
@@ -89,6 +90,17 @@ def within_bounds(value: Decimal) -> bool:
     return -MAX_DIGITS <= value.adjusted() < MAX_DIGITS and significant <= MAX_DIGITS
 
 
+#: the integer part of a digit number: groups of three split by commas ("1,234,567") or by a space or a
+#: narrow/no-break space ("40 000"; see _SPACED); the Indian grouping, pairs before the last three
+#: ("1,40,000" is 140,000; "12,34,56,789"); or plain digits. Tried in that order: "12,345" is never read as Indian
+DIGIT_GROUPS = (
+    r"(?:\d{1,3}(?:,\d{3})+(?!\d)"
+    rf"|{_SPACED}"
+    r"|\d{1,2}(?:,\d{2})+,\d{3}(?!\d)"
+    r"|\d+)"
+)
+
+
 # ---------------------------------------------------------------------------------------------
 # rule files
 
@@ -105,6 +117,7 @@ class NumeralsFile(StrictModel):
     vulgar_fractions: dict[str, str] = Field(default_factory=dict)
     negatives: list[str] = Field(default_factory=list)
     ordinals: dict[str, int] = Field(default_factory=dict)
+    examples: list[RuleExample] = Field(min_length=1)  #: each group of words shown in use
 
     @model_validator(mode="after")
     def _compound_ordinals_are_ordinals(self) -> NumeralsFile:
@@ -131,6 +144,7 @@ class ScalesFile(StrictModel):
     """``rules/scales.yml``."""
 
     scales: dict[str, Scale]
+    examples: list[RuleExample] = Field(min_length=1)  #: every scale shown in use
 
 
 def plural_forms(word: str) -> set[str]:
@@ -251,10 +265,7 @@ class NumberVocab:
         self.vulgar_class = f"[{vulgar}]" if vulgar else "(?!)"
         # a digit number: grouped or plain, optional decimals; never the tail of a longer token
         # groups of three split by a space or a narrow/no-break space: "40 000", "1 234 567.89"
-        self.digits_re = re.compile(
-            rf"(?>(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|{_SPACED}|\d+)(?:\.\d+)?)"
-            r"(?![.,]\d)|(?>\.\d+)(?![.,]\d)"
-        )
+        self.digits_re = re.compile(rf"(?>{DIGIT_GROUPS}(?:\.\d+)?)(?![.,]\d)|(?>\.\d+)(?![.,]\d)")
         self.abbr_re = re.compile(rf"\s?(?:{abbreviations})(?![A-Za-z0-9])", re.IGNORECASE) if abbreviations else None
         self.money_abbr_re = re.compile(rf"(?:{money_abbr})(?![A-Za-z0-9])") if money_abbr else None
         # "35m devices", "1.2m tons", "35m of its devices": glued, then "of" or a plural word
@@ -320,7 +331,7 @@ def default_vocab(rules_dir: str | Path = "rules") -> NumberVocab:
 
 _ATOM = re.compile(
     r"(?P<frac>\d+/\d+)"
-    rf"|(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|{_SPACED}|\d+)(?:\.\d+)?|\.\d+)"
+    rf"|(?P<num>{DIGIT_GROUPS}(?:\.\d+)?|\.\d+)"
     r"|(?P<word>[A-Za-z]+)"
     r"|(?P<other>[^\s\-‐‑–—])"
 )

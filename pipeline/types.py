@@ -139,6 +139,7 @@ class Claim:
     conflict_group: str = ""
     reason: str = ""
     review: str = ""
+    value_high: Decimal | None = None  #: the upper end of a range ("aged between 18 and 45": value 18, high 45)
 
     def to_row(self) -> dict[str, str]:
         row: dict[str, str] = {}
@@ -150,4 +151,6 @@ class Claim:
                 row[name] = ""
             else:
                 row[name] = str(v)
+        if self.value_high is not None:
+            row["value"] = f"{format_decimal(self.value)}-{format_decimal(self.value_high)}"
         return row

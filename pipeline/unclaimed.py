@@ -17,6 +17,8 @@ Reasons (column ``reason``; ``rule`` names the rule where one decided):
 - ``not chosen``: a rule proposed it (``rule``) but an overlapping quantity won;
 - ``no rule matched``: nothing proposed it as a quantity (no unit found, and the model did not tag it
   as a number);
+- ``unreadable digits``: digits with separators that the number reader cannot read at all (a grouping
+  that is neither thousands nor Indian lakhs, ``3,30782.9``): listed so that no number is lost silently;
 - ``unreadable number``: a number phrase whose value cannot be read: more digits or a larger exponent
   than :mod:`pipeline.numbers` bounds (``rule`` says which), or no value at all (``3 9/0``).
 
@@ -82,6 +84,7 @@ __all__ = [
     "number_spans",
     "run",
     "unclaimed_in",
+    "unreadable_spans",
     "write_unclaimed",
 ]
 
@@ -94,11 +97,14 @@ REASONS = (
     "word number without a unit",
     "not chosen",
     "no rule matched",
+    "unreadable digits",
     "unreadable number",
 )
 #: the ``rule`` of reasons decided by the cheap look, not by a rule file
 FILTER = "filter"
 
+#: digits with separators, standing alone (not the tail of a word or a code)
+_SEPARATED_DIGITS = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)+(?![\w])")
 _DIGIT_ORDINAL = re.compile(r"(?<![\w.,])\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -148,6 +154,13 @@ def number_spans(
     if unreadable is not None:
         unreadable.extend(bad)
     return sorted(found)
+
+
+def unreadable_spans(text: str, read: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Half-open spans of separated digits (``3,30782.9``) that no span of ``read`` (the numbers the
+    reader found, :func:`number_spans`) touches: the reader could not make a number of them."""
+    spans = [(m.start(), m.end()) for m in _SEPARATED_DIGITS.finditer(text)]
+    return [span for span in spans if not _overlaps(span, read)]
 
 
 def classify_cheaply(text: str, start: int, end: int) -> str:
@@ -234,13 +247,14 @@ def unclaimed_in(
     for s, e in windows(text, split_sentences(text)):
         sentence = text[s:e]
         unreadable: list[UnreadableNumber] = []
-        open_spans = [
-            (s + a, s + b)
-            for a, b in number_spans(sentence, extractor, unreadable)
-            if not _overlaps(ndoc.to_raw(s + a, s + b), mention_spans)
-        ]
+        read = number_spans(sentence, extractor, unreadable)
         for bad in unreadable:
-            add(s + bad.start, s + bad.end, "unreadable number", bad.reason, sentence)
+            if not _overlaps(ndoc.to_raw(s + bad.start, s + bad.end), mention_spans):
+                add(s + bad.start, s + bad.end, "unreadable number", bad.reason, sentence)
+        for a, b in unreadable_spans(sentence, [*read, *((bad.start, bad.end) for bad in unreadable)]):
+            if not _overlaps(ndoc.to_raw(s + a, s + b), mention_spans):
+                add(s + a, s + b, "unreadable digits", "", sentence)
+        open_spans = [(s + a, s + b) for a, b in read if not _overlaps(ndoc.to_raw(s + a, s + b), mention_spans)]
         if not open_spans:
             continue
         if not extractor.may_hold_quantity(sentence):

@@ -34,7 +34,7 @@ from pipeline.types import CLAIM_COLUMNS, MENTION_COLUMNS, Claim, Mention
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold"
-SEEDS = ROOT / "seeds"
+SEEDS = ROOT / "tests" / "data" / "seeds"  # fixed copies of the founding articles, never seeds/
 
 # Publication year of each seed as the gold notes give it (001 has no date line: a 2018 work report).
 PUBLISHED = {"000": 2021, "001": 2018, "002": 2022, "003": 2022, "004": 2018}
@@ -215,12 +215,13 @@ def test_gold_conflicts_flagged_with_reasons(scores: dict[str, object], result: 
     assert universities.status == "conflict"
     assert universities.reason == (
         "58 (004, 2018, year from publication date) vs 67 (003, 2022, year from publication date)"
+        "; published 2018 vs 2022: may be growth"
     )
     hightech = claim_of(result, "000_794496cc90fbe382", "18,650 national high-tech enterprises")
     assert hightech.status == "conflict"
     assert hightech.reason == (
         "11230 (001, 2017, year from context; 004, 2018, year from publication date)"
-        " vs 18650 (000, 2021, year from publication date)"
+        " vs 18650 (000, 2021, year from publication date); published 2018 vs 2021: may be growth"
     )
     # both sides are kept, with their own rows: no majority vote
     total_2017 = claim_of(result, "001_72f0a2f1111df6c1", "11230")
@@ -366,15 +367,27 @@ def test_floating_year_joins_the_stated_one() -> None:
 def test_floating_year_joins_the_closest_earlier_stated_year() -> None:
     res = run(
         [
-            mk(A, 0, "100", year=2017, year_source="explicit"),
-            mk(A, 10, "100", year=2019, year_source="explicit"),
-            mk(A, 20, "100", year=2021, year_source="explicit"),
-            mk(B, 0, "100", year=2020, year_source="published"),
+            mk(A, 0, "100", year=2017, year_source="explicit", qualifier=">"),
+            mk(A, 10, "200", year=2019, year_source="explicit", qualifier=">"),
+            mk(A, 20, "250", year=2021, year_source="explicit"),
+            mk(B, 0, "240", year=2020, year_source="published"),
         ]
     )
     joined = [c for c in res.claims if c.n_sources == 2]
     assert [c.year for c in joined] == [2019]
     assert {c.status for c in res.claims} == {"timeseries"}
+
+
+def test_one_value_restated_for_a_later_year_is_one_claim() -> None:
+    """Equal values stated for different years are the same figure restated, not a series."""
+    res = run(
+        [
+            mk(A, 0, "5", year=2017, year_source="explicit"),
+            mk(B, 0, "5", year=2019, year_source="context"),
+        ]
+    )
+    (claim,) = res.claims
+    assert (claim.status, claim.year, claim.n_sources) == ("duplicate", 2017, 2)
 
 
 def test_no_majority_vote() -> None:

@@ -63,6 +63,8 @@ def test_space_grouped_numbers(text: str, values: list[int]) -> None:
         (r"\A\s+|\s+\Z", "re2"),  # \Z is translated to RE2's \z
         (r"(?<=\S) {2,}(?=\S)", "re"),  # a look-around: backtracking engine, no nesting
         (r"\b(\w+)(?:,\s(?:and\s)?\1\b){2,}", "re"),  # a backreference, no nesting
+        (r"\b(\w+)(?:,\s+(?:and\s+)?\1\b){2,}", "re"),  # nested, but each repetition pinned by its comma
+        (r"(?<![\w.,])\d{1,3}(?:\s?\+\s?(?:\d{1,3}|N)\b)+", "re"),  # pinned by the plus sign
     ],
 )
 def test_rule_regex_engine(pattern: str, engine: str) -> None:
@@ -75,6 +77,7 @@ def test_rule_regex_engine(pattern: str, engine: str) -> None:
         (r"(?=a)(a+)+$", "nests quantifiers"),
         (r"(?<!x)(?:\w+\s+){0,3}", "nests quantifiers"),
         (r"(\w)\1(?:a{1,5})+", "nests quantifiers"),
+        (r"(?=,)(?:,(?:b+c+)+)+", "nests quantifiers"),  # the comma pins the outer group, not the inner one
         (r"a[", "invalid regular expression"),
     ],
 )
