@@ -37,9 +37,9 @@ from pydantic import Field, field_validator
 
 from pipeline.attribution.entities import AnaphorRule, EntityResolver, Resolved
 from pipeline.attribution.measures import coordinated_items, measure_words
-from pipeline.linkage.measures import is_generic
 from pipeline.attribution.names import DocNames, KnownEntity, NameFinder, NameRules
 from pipeline.attribution.years import Timeline, YearCue, YearReader, bind_year, opens_sentence
+from pipeline.linkage.measures import is_generic
 from pipeline.ruleio import StrictModel, check_unique_ids, load_rules
 from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 from pipeline.sentences import split_sentences
@@ -176,8 +176,13 @@ class AttributionRules:
     def year_reader(self, published: int | None) -> YearReader:
         """Year cues read against an article's publication year."""
         return YearReader(
-            self.present_regex, self.relative_regexes, self.not_as_of_regex, self.event_year_regex,
-            self.binding_regex, _words_regex(self.cues.years.founding_verbs), published,
+            self.present_regex,
+            self.relative_regexes,
+            self.not_as_of_regex,
+            self.event_year_regex,
+            self.binding_regex,
+            _words_regex(self.cues.years.founding_verbs),
+            published,
         )
 
     @cached_property
@@ -222,8 +227,11 @@ class AttributionRules:
     def measure_parts(self) -> list[tuple[re.Pattern[str], MeasureRule]]:
         """Synonym forms of more than one word, to replace inside a longer measure ("enterprise R&D spending"),
         longest first."""
-        forms = [(form, rule) for form, rule in self.measure_forms.items() if form != _normalize_phrase(
-            rule.canonical, self.phrase_rules)]
+        forms = [
+            (form, rule)
+            for form, rule in self.measure_forms.items()
+            if form != _normalize_phrase(rule.canonical, self.phrase_rules)
+        ]
         forms.sort(key=lambda fr: (-len(fr[0]), fr[0]))
         return [(re.compile(r"(?<![\w&-])" + re.escape(form) + r"(?![\w&-])"), rule) for form, rule in forms]
 
@@ -231,13 +239,21 @@ class AttributionRules:
     def phrase_rules(self) -> PhraseRules:
         m = self.measures
         expansions = [
-            (re.compile(r"\b" + re.escape(long).replace(r"\ ", r"\s+") + r"\b(?:\s*\(\s*" + re.escape(e.short) + r"\s*\))?",
-                        re.IGNORECASE), e.short)
+            (
+                re.compile(
+                    r"\b" + re.escape(long).replace(r"\ ", r"\s+") + r"\b(?:\s*\(\s*" + re.escape(e.short) + r"\s*\))?",
+                    re.IGNORECASE,
+                ),
+                e.short,
+            )
             for e in m.expansions
             for long in e.long
         ]
-        return PhraseRules(frozenset(d.lower() for d in m.drop_modifiers), _words_regex(m.change_words)
-                           if m.change_words else None, expansions)
+        return PhraseRules(
+            frozenset(d.lower() for d in m.drop_modifiers),
+            _words_regex(m.change_words) if m.change_words else None,
+            expansions,
+        )
 
     @cached_property
     def present_regex(self) -> re.Pattern[str]:
@@ -383,12 +399,40 @@ _KEEP_ORDER = frozenset({"share", "proportion", "ratio", "percentage", "contribu
 
 _MAX_MEASURE_WORDS = 8
 #: possessors that are places, never part of a measure ("the city's GDP")
-_PLACE_WORDS = frozenset({"city", "region", "country", "province", "zone", "district", "park", "area", "nation",
-                          "municipality", "world", "state", "county"})
+_PLACE_WORDS = frozenset(
+    {
+        "city",
+        "region",
+        "country",
+        "province",
+        "zone",
+        "district",
+        "park",
+        "area",
+        "nation",
+        "municipality",
+        "world",
+        "state",
+        "county",
+    }
+)
 #: the base of a share that is the whole of the numerator's own measure ("12.4 percent of the national total")
 _WHOLE_OF_SAME = frozenset(
-    {"", "national", "national figure", "figure", "country", "nation", "whole country", "city", "province", "region",
-     "zone", "district", "park"}
+    {
+        "",
+        "national",
+        "national figure",
+        "figure",
+        "country",
+        "nation",
+        "whole country",
+        "city",
+        "province",
+        "region",
+        "zone",
+        "district",
+        "park",
+    }
 )
 _GROWTH_VERBS = frozenset({"grow", "rise", "increase", "expand", "climb", "jump", "surge", "gain"})
 
@@ -497,8 +541,10 @@ def _listed_runs(text: str, quantities: Sequence[Quantity]) -> list[list[int]]:
     runs: list[list[int]] = []
     current: list[int] = []
     for k, q in enumerate(quantities):
-        joined = current and quantities[current[-1]].kind == q.kind and re.fullmatch(
-            r"\s*(?:,|、|and|,\s*and)\s*", text[quantities[current[-1]].end : q.start]
+        joined = (
+            current
+            and quantities[current[-1]].kind == q.kind
+            and re.fullmatch(r"\s*(?:,|、|and|,\s*and)\s*", text[quantities[current[-1]].end : q.start])
         )
         if joined:
             current.append(k)
@@ -627,24 +673,40 @@ def _verb_lemma(verb: Token) -> str:
 
 
 def _restriction(noun: Token | None, not_restrictions: Collection[str]) -> str:
-    """The participle or relative clause that restricts a counted set: "companies selected into the list",
-    "projects that have received support", "enterprises listed among ...": a subset, not the whole count.
-    Location participles ("based in") restrict nothing."""
+    """The participle or relative clause that restricts a counted set, with its complement: "companies
+    selected into the list", "projects that received support", "enterprises listed among the Fortune
+    500": a subset, not the whole count. Location participles ("based in") restrict nothing."""
     if noun is None:
         return ""
     for child in noun.children:
-        word = child.lower_
-        if word in not_restrictions:
+        if child.lower_ in not_restrictions:
             continue
-        if (child.dep_ == "acl" and child.tag_ == "VBN") or (child.dep_ == "relcl" and child.pos_ == "VERB"):
-            return word
+        relative = child.dep_ == "relcl" and any(c.lower_ in ("that", "which", "who") for c in child.children)
+        if (child.dep_ == "acl" and child.tag_ == "VBN") or relative:
+            return _with_complement(child)
     verb = noun.head
     if noun.dep_ == "nsubjpass" and verb.lower_ not in not_restrictions:
         # "620 companies have been selected into the list": chosen into a set, not all companies
         into = [p for p in verb.children if p.dep_ == "prep" and p.lower_ in ("into", "among", "onto", "on", "as")]
         if into and not any(c.pos_ == "PROPN" for p in into for c in p.children):
-            return verb.lower_
+            return _with_complement(verb)
     return ""
+
+
+def _with_complement(verb: Token) -> str:
+    """ "led by Nobel laureates", "listed among Fortune 500": the verb, its first preposition and that
+    preposition's object noun (or the verb's object)."""
+    words = [verb.lower_]
+    for child in verb.children:
+        if child.dep_ in ("prep", "agent") and child.i > verb.i:
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                words += [child.lower_, objects[0].lower_]
+            break
+        if child.dep_ == "dobj":
+            words.append(child.lower_)
+            break
+    return " ".join(words)
 
 
 def _present_tense(parse: Doc) -> bool:
@@ -898,9 +960,9 @@ class _Attributor:
         if q.kind in ("count",) and q.unit and q.number_end > 0 and q.end > q.number_end:
             tail = text[q.number_end : q.unit_end if q.unit_end > q.number_end else q.end]
             tail = re.sub(r"^[\s\-–]*(?:(?:thousand|million|billion|ten thousand)\b)?[\s\-–]*", "", tail, flags=re.I)
-            words = tail.split()
-            if words and words[-1].lower().startswith(q.unit.lower()) and " " not in q.unit:
-                tail = " ".join([*words[:-1], q.unit])  # "TEUs" -> "TEU": the counted noun as the unit names it
+            tail_words = tail.split()
+            if tail_words and tail_words[-1].lower().startswith(q.unit.lower()) and " " not in q.unit:
+                tail = " ".join([*tail_words[:-1], q.unit])  # "TEUs" -> "TEU": the counted noun as the unit names it
             if classifier := (q.unit.lower() in self.rules.measures.classifiers):
                 words_, how_ = self._subject_measure(sent, q, span, verb)
                 if not words_:
@@ -1085,7 +1147,7 @@ class _Attributor:
             self.ctx.names.at(sent.start + subject.idx, sent.start + subject.idx + 1) is not None
             or subject.lower_ in _PLACE_WORDS
         )
-        if place and q.kind == "percent" and _verb_lemma(verb) in _GROWTH_VERBS:
+        if subject is not None and place and q.kind == "percent" and _verb_lemma(verb) in _GROWTH_VERBS:
             return self.rules.measures.place_measure, f"the growth of '{subject.text}'"
         return "", ""
 
@@ -1103,7 +1165,9 @@ class _Attributor:
             return "change", "of them ... set up"
         if " / " in measure or measure.startswith("share of "):
             return "share", "a share's numerator and base"
-        reached = re.search(r"\b(?:to|from)\s*(?:about|around|nearly|over|more than|almost)?\s*$", text[window_start : q.start])
+        reached = re.search(
+            r"\b(?:to|from)\s*(?:about|around|nearly|over|more than|almost)?\s*$", text[window_start : q.start]
+        )
         if reached is not None:  # "grew 10.1 percent to 3.07 trillion yuan": the level reached
             return "level", reached.group().strip()
         best: tuple[int, int, str, str] | None = None
@@ -1149,7 +1213,8 @@ class _Attributor:
             cues_by_sentence[start] = found
             every.extend(found)
             leads.extend(
-                c for c in found
+                c
+                for c in found
                 if c.source == "present" or start < lead_end or opens_sentence(c, text[start:end], start)
             )
         self.timeline = Timeline(every, leads)
@@ -1238,7 +1303,8 @@ class _Attributor:
             first = ordered[run[0]]
             spans = [(q.start, q.end) for q in ordered]
             before = [
-                t for t in sent.parse
+                t
+                for t in sent.parse
                 if sent.start + t.idx < first.start and not any(a <= sent.start + t.idx < b for a, b in spans)
             ]
             items = coordinated_items(before, len(run)) or (
@@ -1250,9 +1316,13 @@ class _Attributor:
             for k, item in zip(run, items, strict=True):
                 a = out[k]
                 words = [
-                    w for w in a.measure.split() if w.lower() not in self.rules.measures.collectives and w.lower() not in listed
+                    w
+                    for w in a.measure.split()
+                    if w.lower() not in self.rules.measures.collectives and w.lower() not in listed
                 ]
-                name = "".join(t.text_with_ws for t in item.doc[item.left_edge.i : item.i + 1] if t.dep_ != "det").strip()
+                name = "".join(
+                    t.text_with_ws for t in item.doc[item.left_edge.i : item.i + 1] if t.dep_ != "det"
+                ).strip()
                 measure, _rule = canonical_measure(f"{name} {' '.join(words)}", self.rules)
                 out[k] = dataclasses.replace(a, measure=measure, why=f"{a.why}; measure of '{name}' (respectively)")
 

@@ -765,3 +765,84 @@ def test_generic_measures_never_conflict() -> None:
     result = run([duration("a", 0, "10"), duration("a", 20, "17"), duration("b", 0, "10")], [], {})
     statuses = sorted((c.status, str(c.value)) for c in result.claims)
     assert statuses == [("duplicate", "10"), ("single", "17")]
+
+
+# --- record linkage on new text (invented mentions) -------------------------------------------
+
+
+def _money(doc: str, start: int, value: str, measure: str, **kw: object) -> Mention:
+    fields = {"unit": "CNY", "kind": "money", "measure": measure, "entity": "Kunming", **kw}
+    return mk(doc, start, value, **fields)  # type: ignore[arg-type]
+
+
+def test_a_value_rounded_to_its_last_digit_agrees_with_the_precise_one() -> None:
+    res = run(
+        [
+            _money(A, 0, "280000000000", "GDP", quote="280 billion yuan", year=2021, year_source="explicit"),
+            _money(B, 0, "280060000000", "GDP", quote="280.06 billion yuan", year=2021, year_source="explicit"),
+            mk(A, 50, "10", quote="10%", unit="percent", kind="percent", measure="GDP", aspect="change", year=2021,
+               year_source="explicit"),
+            mk(B, 50, "10.1", quote="10.1 percent", unit="percent", kind="percent", measure="GDP", aspect="change",
+               year=2021, year_source="explicit"),
+        ]
+    )
+    assert sorted((c.status, c.n_sources) for c in res.claims) == [("duplicate", 2), ("duplicate", 2)]
+
+
+def test_two_values_in_one_article_are_two_facts_not_a_conflict() -> None:
+    res = run([_money(A, 0, "5000000000", "export"), _money(A, 80, "9000000000", "export")])
+    assert {c.status for c in res.claims} == {"single"}
+
+
+def test_a_conflict_needs_the_same_measure_not_a_similar_one() -> None:
+    res = run([_money(A, 0, "5000000000", "enterprise R&D expenditure"), _money(B, 0, "9000000000", "R&D expenditure")])
+    assert {c.status for c in res.claims} == {"single"}
+    same = run([_money(A, 0, "5000000000", "R&D expenditure"), _money(B, 0, "9000000000", "R&D expenditure")])
+    assert {c.status for c in same.claims} == {"conflict"}
+    assert "may be growth" not in same.claims[0].reason  # both published in 2020
+
+
+def test_a_publication_only_conflict_says_so() -> None:
+    res = run(
+        [
+            _money(A, 0, "5000000000", "R&D expenditure", year=2019),
+            _money(B, 0, "9000000000", "R&D expenditure", year=2023),
+        ]
+    )
+    assert all(c.reason.endswith("; published 2019 vs 2023: may be growth") for c in res.claims)
+
+
+def test_a_change_is_not_compared_with_a_level() -> None:
+    res = run([_money(A, 0, "5000000000", "export", aspect="change"), _money(B, 0, "90000000000", "export")])
+    assert {c.status for c in res.claims} == {"single"}
+
+
+def test_a_range_is_one_claim_with_its_interval() -> None:
+    low = mk(A, 0, "18", quote="between 18", qualifier=">=", unit="year", kind="age", measure="age")
+    high = mk(A, 15, "45", quote="45", qualifier="<=", unit="year", kind="age", measure="age")
+    low, high = (replace(m, rule="age.between+range.between") for m in (low, high))
+    (claim,) = run([low, high]).claims
+    assert (claim.to_row()["value"], claim.status, claim.n_sources) == ("18-45", "single", 2)
+
+
+def test_a_figure_without_its_measure_takes_the_measure_of_the_same_value_in_its_article() -> None:
+    res = run(
+        [
+            mk(A, 0, "3.6", quote="3.6 percentage points", unit="percentage point", kind="percent",
+               measure="export growth gap"),
+            mk(A, 90, "3.6", quote="3.6 percentage points", unit="percentage point", kind="percent",
+               measure="percentage point"),
+        ]
+    )
+    (claim,) = res.claims
+    assert claim.status == "duplicate"
+
+
+def test_a_figure_published_years_after_a_stated_one_is_not_its_report() -> None:
+    res = run(
+        [
+            mk(A, 0, "14000", qualifier=">", year=2018, year_source="explicit"),
+            mk(B, 0, "18650", year=2021, year_source="published"),
+        ]
+    )
+    assert len(res.claims) == 2

@@ -24,8 +24,32 @@ _KEEP = frozenset({"compound", "amod", "nmod", "poss", "prep", "pobj", "npadvmod
 #: prepositions whose complement can be part of a measure ("expenditure on R&D", "share of GDP")
 _PREPS = frozenset({"of", "on", "for", "in", "from", "by", "to"})
 _PRONOUNS = frozenset(
-    {"its", "their", "his", "her", "our", "my", "your", "it", "they", "this", "that", "these", "those", "he", "she",
-     "we", "you", "i", "them", "him", "us", "which", "who", "what"}
+    {
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "my",
+        "your",
+        "it",
+        "they",
+        "this",
+        "that",
+        "these",
+        "those",
+        "he",
+        "she",
+        "we",
+        "you",
+        "i",
+        "them",
+        "him",
+        "us",
+        "which",
+        "who",
+        "what",
+    }
 )
 
 
@@ -75,6 +99,8 @@ def _drop(token: Token, is_name: Callable[[Token], bool], places: Collection[str
         return True
     if token.dep_ == "poss" and (is_name(token) or token.lower_ in places or token.pos_ == "PRON"):
         return True
+    if token.dep_ == "pobj" and token.lower_ in places and token.head.lower_ in ("in", "across", "within"):
+        return True  # "R&D spending in the province": where, not what
     return is_name(token)
 
 

@@ -15,13 +15,60 @@ __all__ = ["GENERIC", "cluster_measures", "is_generic", "signature", "similarity
 
 #: words that carry no meaning of their own in a measure
 _STOP = frozenset(
-    "of the and in for on to a an by from with at as per its their total number amount overall annual "
-    "whole all each every".split()
+    [
+        "of",
+        "the",
+        "and",
+        "in",
+        "for",
+        "on",
+        "to",
+        "a",
+        "an",
+        "by",
+        "from",
+        "with",
+        "at",
+        "as",
+        "per",
+        "its",
+        "their",
+        "total",
+        "number",
+        "amount",
+        "overall",
+        "annual",
+        "whole",
+        "all",
+        "each",
+        "every",
+    ]
 )
 #: measures that only name the kind or unit of a quantity
 GENERIC = frozenset(
-    "duration age area rank count money percent ratio other cny usd hkd eur gbp jpy times year km2 m2 "
-    "percentage point".split()
+    [
+        "duration",
+        "age",
+        "area",
+        "rank",
+        "count",
+        "money",
+        "percent",
+        "ratio",
+        "other",
+        "cny",
+        "usd",
+        "hkd",
+        "eur",
+        "gbp",
+        "jpy",
+        "times",
+        "year",
+        "km2",
+        "m2",
+        "percentage",
+        "point",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9&]+(?:[-'][a-z0-9&]+)*|/")
 
