@@ -33,7 +33,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pipeline.attribution.entities import AnaphorRule, EntityResolver, Resolved
 from pipeline.attribution.measures import coordinated_items, measure_words
@@ -41,6 +41,7 @@ from pipeline.attribution.names import DocNames, KnownEntity, NameFinder, NameRu
 from pipeline.attribution.years import Timeline, YearCue, YearReader, bind_year, opens_sentence
 from pipeline.linkage.measures import is_generic
 from pipeline.ruleio import StrictModel, check_unique_ids, load_rules
+from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 from pipeline.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -135,6 +136,12 @@ class YearCues(StrictModel):
     generic_words: list[str]
     founding_verbs: list[str]
     event_year_pattern: str
+
+    @field_validator("event_year_pattern")
+    @classmethod
+    def _linear_time(cls, value: str) -> str:
+        compile_rule_regex(value)  # ValueError (-> RuleError naming the field) when refused
+        return value
 
 
 class AspectCue(StrictModel):
@@ -283,8 +290,8 @@ class AttributionRules:
         return re.compile(r"\b(?:" + "|".join(words) + r")\s+(?:(?:" + fillers + r")\s+){0,4}$", re.IGNORECASE)
 
     @cached_property
-    def event_year_regex(self) -> re.Pattern[str]:
-        return re.compile(self.cues.years.event_year_pattern)
+    def event_year_regex(self) -> RulePattern:
+        return compile_rule_regex(self.cues.years.event_year_pattern)
 
     @cached_property
     def aspect_regexes(self) -> list[tuple[str, re.Pattern[str]]]:

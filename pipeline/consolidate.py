@@ -3,7 +3,10 @@
 Inputs: ``output/mentions.csv`` (columns ``MENTION_COLUMNS``, one row per mention) and the user-edited
 ``reviews.csv`` (columns ``claim_id, decision, note``; decision ``accepted`` / ``rejected`` /
 ``corrected:<value>``; a missing file means no reviews, a malformed one stops the run with
-``reviews.csv:<line>: <reason>``).
+``reviews.csv:<line>: <reason>``: every ``claim_id`` must look like one (``c-`` and 12 hex digits), and
+a quoted field must close where it should, so a note with a runaway quote, which would swallow the
+reviews after it, stops the run at the line where it starts; a file that is not UTF-8 (or UTF-16 with
+a byte-order mark) names the first line that is not).
 Outputs: ``output/claims.csv`` (``CLAIM_COLUMNS``), ``output/conflicts.csv`` and
 ``output/orphan_reviews.csv``. :func:`run` is pure; :func:`main` only reads, calls it and writes.
 
@@ -69,7 +72,8 @@ Params (``consolidate:`` in params.yaml, all optional, unknown keys rejected)
 Determinism
     Mentions are sorted canonically before anything else; rows are sorted conflicts first, then entity,
     measure, unit, aspect, group, year, value, claim_id; CSV is UTF-8 with ``\\n`` line endings, so two
-    runs, or a shuffled input, give byte-identical files.
+    runs, or a shuffled input, give byte-identical files. Text cells are spreadsheet-safe and document
+    ids in ``sources`` are escaped (:mod:`pipeline.safety.csvcells`).
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ import csv
 import hashlib
 import io
 import math
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -93,6 +98,7 @@ from pipeline.intervals import Interval, Tolerances, mention_interval, stab_clus
 from pipeline.linkage.measures import cluster_measures, is_generic, same_measure
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel
+from pipeline.safety.csvcells import VERBATIM_COLUMNS, join_sources, protect_row, unprotect
 from pipeline.types import CLAIM_COLUMNS, MENTION_COLUMNS, QUALIFIERS, Claim, Mention, format_decimal
 
 __all__ = [
@@ -206,12 +212,13 @@ class ConsolidateResult:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> str:
-    """Canonical CSV: header, fixed column order, minimal quoting, ``\\n`` line endings."""
+    """Canonical CSV: header, fixed column order, minimal quoting, ``\\n`` line endings, text cells
+    that no spreadsheet reads as a formula (:func:`pipeline.safety.csvcells.protect_row`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(name, "") for name in columns])
+        writer.writerow(protect_row([row.get(name, "") for name in columns], columns))
     return buffer.getvalue()
 
 
@@ -230,6 +237,12 @@ def _cell(raw: Any) -> str:
     return str(raw)
 
 
+def _text_cell(name: str, raw: Any) -> str:
+    """A cell as the text that was written (spreadsheet protection taken off text columns)."""
+    text = _cell(raw)
+    return text if name in VERBATIM_COLUMNS else unprotect(text)
+
+
 def _as_int(text: str) -> int:
     # pandas turns an int column with blanks into floats (2017.0)
     number = Decimal(text)
@@ -245,7 +258,7 @@ def mentions_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mention]:
         missing = [name for name in MENTION_COLUMNS if name not in row]
         if missing:
             raise InputError(f"mentions row {number}: missing column(s) {', '.join(missing)}")
-        cells = {name: _cell(row[name]).strip() for name in MENTION_COLUMNS}
+        cells = {name: _text_cell(name, row[name]).strip() for name in MENTION_COLUMNS}
         try:
             value = Decimal(cells["value"])
             if not value.is_finite():
@@ -270,7 +283,7 @@ def mentions_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mention]:
                     confidence=float(cells["confidence"]) if cells["confidence"] else 0.0,
                     rule=cells["rule"],
                     why=cells["why"],
-                    sentence=_cell(row["sentence"]),
+                    sentence=_text_cell("sentence", row["sentence"]),
                 )
             )
         except (InvalidOperation, ValueError) as exc:
@@ -285,10 +298,17 @@ def _to_mentions(mentions: Sequence[Mention] | Any) -> list[Mention]:
     return list(mentions)
 
 
+#: what a claim id looks like (``_assign_claim_ids``): c- and 12 hex digits, -2, -3 ... for a twin
+CLAIM_ID = re.compile(r"c-[0-9a-f]{12}(?:-[0-9]+)?")
+_SWALLOWED = re.compile(r"\n\s*c-[0-9a-f]{12}\b")
+
+
 def parse_reviews(text: str, source: str = "reviews.csv") -> list[Review]:
     """Parse reviews.csv text; raise :class:`ReviewsError` naming the line and the reason."""
     text = text.removeprefix("\ufeff")  # spreadsheets save a BOM
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray quote is an error at the line where its field starts, never a note that quietly
+    # runs on over the reviews below it
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     reviews: list[Review] = []
     seen: dict[str, int] = {}
@@ -300,7 +320,10 @@ def parse_reviews(text: str, source: str = "reviews.csv") -> list[Review]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ReviewsError(f"{source}:{line}: {exc}") from None
+            raise ReviewsError(
+                f"{source}:{line}: a quoted field opened on this line does not close properly ({exc}, "
+                f"seen at line {reader.line_num}); double any quote inside a quoted note"
+            ) from None
         next_line = reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
@@ -318,6 +341,14 @@ def parse_reviews(text: str, source: str = "reviews.csv") -> list[Review]:
         decision = cells["decision"].strip()
         if not claim_id:
             raise ReviewsError(f"{source}:{line}: empty claim_id")
+        if not CLAIM_ID.fullmatch(claim_id):
+            raise ReviewsError(f"{source}:{line}: claim_id {claim_id[:40]!r} is not a claim id (c- and 12 hex digits)")
+        swallowed = next((cell for cell in row if _SWALLOWED.search(cell)), None)
+        if swallowed is not None:
+            raise ReviewsError(
+                f"{source}:{line}: a quoted field runs over a line that reads like another review "
+                f"({_SWALLOWED.search(swallowed).group().strip()}...); close the quote on its own line"  # type: ignore[union-attr]
+            )
         if decision in ("accepted", "rejected"):
             pass
         elif decision.startswith("corrected:"):
@@ -794,7 +825,7 @@ def _build_claim(c: _Cluster, review: str) -> Claim:
         aspect=rep.aspect,
         kind=rep.kind,
         n_sources=len(sources),
-        sources=";".join(f"{m.doc}:{m.start}-{m.end}" for m in sources),
+        sources=join_sources((m.doc, m.start, m.end) for m in sources),
         quotes=" | ".join(" ".join(m.quote.split()) for m in sources),
         conflict_group=c.group,
         reason=c.reason,
@@ -905,7 +936,7 @@ def run(
 def read_mentions(path: Path) -> list[Mention]:
     """Read mentions.csv (columns MENTION_COLUMNS)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(handle)  # mentions_from_rows takes the spreadsheet protection off
         missing = [name for name in MENTION_COLUMNS if name not in (reader.fieldnames or [])]
         if missing:
             raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -913,10 +944,24 @@ def read_mentions(path: Path) -> list[Mention]:
 
 
 def read_reviews(path: Path) -> list[Review]:
-    """reviews.csv, or no reviews when the file does not exist."""
+    """reviews.csv, or no reviews when the file does not exist. UTF-8 (a BOM is fine) or UTF-16 with a
+    byte-order mark; anything else is a ReviewsError naming the file and the first line that is not."""
     if not path.exists():
         return []
-    return parse_reviews(path.read_text(encoding="utf-8"), str(path))
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return parse_reviews(data.decode("utf-16"), str(path))
+        except UnicodeDecodeError as exc:
+            raise ReviewsError(f"{path}: UTF-16 byte-order mark but invalid UTF-16 ({exc.reason})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ReviewsError(
+            f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save reviews.csv as CSV UTF-8"
+        ) from None
+    return parse_reviews(text, str(path))
 
 
 def _load_params(path: Path) -> tuple[dict[str, Any], ConsolidateParams]:

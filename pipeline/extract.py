@@ -11,7 +11,12 @@ Invariants:
 - rows are sorted by doc, then start, then end; columns are ``pipeline.types.MENTION_COLUMNS``;
 - the attribution fields (entity, measure, year, year_source, aspect) stay empty here; the attribution
   step fills them from the per-sentence spaCy Doc that :meth:`Extractor.pipe_sentences` yields;
-- documents are streamed: one article's sentences are held only until its last sentence is parsed.
+- documents are streamed: one article's sentences are held only until its last sentence is parsed;
+- a sentence longer than :data:`pipeline.safety.limits.MAX_WINDOW_CHARS` is parsed in windows cut at
+  whitespace, so text of any length up to ``normalize.max_bytes`` goes through;
+- one article whose processing fails is reported (``output/extract_report.csv``: ``doc, status,
+  problem``; the error on stderr) and left out; the others still go through. The stage exits non-zero
+  only for a broken rule file, unusable parameters, or when no article at all could be processed.
 
 Incremental: with an :class:`pipeline.cache.ArticleCache` (``cache.dir`` in params.yaml), a document
 whose normalized content, rules, ``extract.*`` params, model (name and version), spaCy version and
@@ -31,8 +36,10 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import re
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,10 +55,14 @@ from tqdm import tqdm
 
 from pipeline.attribute import AttributionRules, DocContext, SentenceInput, attribute_document, load_attribution_rules
 from pipeline.cache import ArticleCache, fingerprint, module_sources
-from pipeline.normalize import NormalizedDoc, load_normalized, normalize_text
+from pipeline.normalize import InputProblem, NormalizedDoc, decode_article, load_normalized, normalize_text
 from pipeline.params import load_params
 from pipeline.quantities import DEFAULT_MODEL, QuantityRules, load_nlp
 from pipeline.ruleio import RuleError
+from pipeline.safety.csvcells import protect_row
+from pipeline.safety.limits import DEFAULT_MAX_BYTES, check_size, windows
+from pipeline.safety.rawtext import RawTextError, read_raw_text
+from pipeline.safety.records import MENTION_LIST
 from pipeline.sentences import split_sentences
 from pipeline.types import MENTION_COLUMNS, Mention, Quantity
 
@@ -99,6 +110,21 @@ class _Pending(Generic[T]):
     context: T
     waiting: int
     found: list[SentenceQuantities]
+    error: str = ""  #: set when one of its sentences could not be processed
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFailure:
+    """An article the stage could not process, and why (one row of the stage report)."""
+
+    doc: str
+    problem: str
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as one line for a report: its type and message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
 
 def confidence_of(q: Quantity) -> float:
@@ -162,20 +188,30 @@ class Extractor:
         )
 
     def kept_sentences(self, text: str) -> list[tuple[int, int]]:
-        """Spans of the sentences of one clean text that pass the filter (the others are never parsed)."""
-        return [(s, e) for s, e in split_sentences(text) if self.may_hold_quantity(text[s:e])]
+        """Spans of the sentences of one clean text that pass the filter (the others are never parsed); a
+        sentence longer than ``MAX_WINDOW_CHARS`` comes as windows cut at whitespace."""
+        return [(s, e) for s, e in windows(text, split_sentences(text)) if self.may_hold_quantity(text[s:e])]
 
     def parsed_sentences(self, text: str) -> list[Doc]:
         """Every sentence of one clean text the stage parses, as it parses it (``Doc._.rule_hits`` included):
         what a rule-example test looks at to see whether a rule fired where users' text goes."""
         spans = self.kept_sentences(text)
-        return [doc for doc, _ in self._pipe_two_phase((text[s:e], None) for s, e in spans)]
+        docs: list[Doc] = []
+        for doc, _, error in self._pipe_two_phase((text[s:e], None) for s, e in spans):
+            if doc is None:
+                raise RuntimeError(error)
+            docs.append(doc)
+        return docs
 
-    def pipe_sentences(self, items: Iterable[tuple[str, T]]) -> Iterator[tuple[T, list[SentenceQuantities]]]:
+    def pipe_sentences(
+        self, items: Iterable[tuple[str, T]], on_error: Callable[[T, str], None] | None = None
+    ) -> Iterator[tuple[T, list[SentenceQuantities]]]:
         """For each ``(clean text, context)``: the sentences that hold quantities, in order.
 
         Streams: sentences of many texts are parsed in batches, and each text is yielded as soon as its
-        last sentence is done, so memory stays flat however long the input is.
+        last sentence is done, so memory stays flat however long the input is. A sentence longer than
+        ``MAX_WINDOW_CHARS`` is parsed in windows. A text one of whose sentences fails is not yielded:
+        ``on_error(context, problem)`` is called instead (without ``on_error``, the error is raised).
         """
         pending: deque[_Pending[T]] = deque()
 
@@ -190,18 +226,44 @@ class Extractor:
         def ready() -> Iterator[tuple[T, list[SentenceQuantities]]]:
             while pending and pending[0].waiting == 0:
                 done = pending.popleft()
-                yield done.context, done.found
+                if not done.error:
+                    yield done.context, done.found
+                elif on_error is not None:
+                    on_error(done.context, done.error)
+                else:
+                    raise RuntimeError(done.error)
 
-        for sdoc, (entry, s, e) in self._pipe_two_phase(feed()):
-            found = sdoc._.quantities or []
-            if found:
+        for sdoc, (entry, s, e), error in self._pipe_two_phase(feed()):
+            if error or sdoc is None:
+                entry.error = entry.error or f"sentence at {s}-{e}: {error}"
+            elif found := sdoc._.quantities or []:
                 shifted = tuple(_shift(q, s) for q in found)
                 entry.found.append(SentenceQuantities(s, e, sdoc, shifted))
             entry.waiting -= 1
             yield from ready()
         yield from ready()
 
-    def _pipe_two_phase(self, items: Iterable[tuple[str, C]]) -> Iterator[tuple[Doc, C]]:
+    def _pipe_two_phase(self, items: Iterable[tuple[str, C]]) -> Iterator[tuple[Doc | None, C, str]]:
+        """Each (sentence, context) as (Doc, context, ``""``), or (None, context, problem) when it cannot
+        be processed. A batch that fails is redone one sentence at a time, so one bad sentence costs only
+        itself. See :meth:`_pipe_batches` for the two phases."""
+        for batch in minibatch(items, self.batch_size):  # type: ignore[no-untyped-call]
+            try:
+                docs = self._process_batch([text for text, _ in batch])
+            except Exception:  # noqa: BLE001 - isolate the sentence that fails, below
+                docs = None
+            if docs is not None:
+                yield from ((doc, ctx, "") for doc, (_, ctx) in zip(docs, batch, strict=True))
+                continue
+            for text, ctx in batch:
+                try:
+                    (doc,) = self._process_batch([text])
+                except Exception as exc:  # noqa: BLE001 - reported with its article, never fatal
+                    yield None, ctx, describe(exc)
+                    continue
+                yield doc, ctx, ""
+
+    def _process_batch(self, texts: list[str]) -> list[Doc]:
         """Phase 1 (tagger, rules) on every sentence; phase 2 (parser, NER, final
         selection) only on sentences where phase 1 proposed a quantity. The model's costliest parts
         thus run only where a quantity is, and those sentences still get the full analysis."""
@@ -210,16 +272,15 @@ class Extractor:
             (n, p) for n, p in self.nlp.pipeline if n not in PHASE2 and n not in SKIPPED and n != "quantity_finder"
         ]
         phase2 = [(n, p) for n, p in self.nlp.pipeline if n in PHASE2]
-        for batch in minibatch(items, self.batch_size):  # type: ignore[no-untyped-call]
-            docs = [self.nlp.make_doc(text) for text, _ in batch]
-            docs = _apply(phase1, docs, self.batch_size)
-            promising = [doc for doc in docs if finder.propose(doc)]  # type: ignore[attr-defined]
-            for doc in _apply(phase2, promising, self.batch_size):
-                finder.finalize(doc)  # type: ignore[attr-defined]
-            for doc in docs:
-                if doc._.quantities is None:
-                    doc._.quantities = []
-            yield from ((doc, ctx) for doc, (_, ctx) in zip(docs, batch, strict=True))
+        docs = [self.nlp.make_doc(text) for text in texts]
+        docs = _apply(phase1, docs, self.batch_size)
+        promising = [doc for doc in docs if finder.propose(doc)]  # type: ignore[attr-defined]
+        for doc in _apply(phase2, promising, self.batch_size):
+            finder.finalize(doc)  # type: ignore[attr-defined]
+        for doc in docs:
+            if doc._.quantities is None:
+                doc._.quantities = []
+        return docs
 
     def sentences_of(self, text: str) -> list[SentenceQuantities]:
         """The quantity-bearing sentences of one clean text."""
@@ -321,11 +382,26 @@ def default_extractor(model: str = DEFAULT_MODEL, rules_dir: str | Path = "rules
     return _EXTRACTORS[key]
 
 
-def extract_text(text: str, published: str | None = None, *, extractor: Extractor | None = None) -> list[Mention]:
-    """Normalize one text and return its quantity mentions; offsets and quotes refer to ``text``.
+_PUBLISHED = re.compile(r"\d{4}(?:-\d{2}-\d{2})?")
 
-    ``published`` (ISO date or year) is kept for the attribution step; the quantities do not depend on it.
+
+def extract_text(
+    text: str,
+    published: str | None = None,
+    *,
+    extractor: Extractor | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Mention]:
+    """Normalize one text and return its quantity mentions; offsets and quotes refer to ``text``
+    (``text[m.start:m.end] == m.quote``; control characters are blanked in the clean text only).
+
+    ``published`` (``YYYY-MM-DD`` or ``YYYY``) is kept for the attribution step; the quantities do not
+    depend on it. A ValueError names the problem: a text over ``max_bytes`` (UTF-8;
+    :class:`pipeline.safety.limits.TextTooLarge`), a ``published`` of another shape.
     """
+    check_size(len(text.encode("utf-8", "surrogatepass")), max_bytes)
+    if published and not _PUBLISHED.fullmatch(published):
+        raise ValueError(f"published must be a date YYYY-MM-DD or a year YYYY, not {published!r}")
     extractor = extractor or default_extractor()
     ndoc = normalize_text(text, "text")
     if published:
@@ -338,12 +414,12 @@ class StaleInput(Exception):
 
 
 def read_raw(ndoc: NormalizedDoc, seeds: Path) -> str:
-    """The raw article the normalized document was made from, decoded the same way."""
-    path = seeds / f"{ndoc.doc}.txt"
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != ndoc.raw_sha256:
-        raise StaleInput(f"{path} changed since it was normalized; run the normalize stage again")
-    return data.decode(ndoc.encoding)
+    """The raw article the normalized document was made from, read as normalize read it
+    (:func:`pipeline.safety.rawtext.read_raw_text`); StaleInput when it is gone or changed."""
+    try:
+        return read_raw_text(seeds / ndoc.file_name, ndoc.encoding, ndoc.raw_sha256)
+    except RawTextError as exc:
+        raise StaleInput(str(exc)) from None
 
 
 #: the modules whose code decides a document's mentions (their sources go into the cache fingerprint)
@@ -357,6 +433,9 @@ EXTRACT_MODULES = (
     "pipeline.textmap",
     "pipeline.normalize",
     "pipeline.ruleio",
+    "pipeline.safety.limits",
+    "pipeline.safety.rawtext",
+    "pipeline.safety.ruleregex",
 )
 
 
@@ -410,19 +489,27 @@ def run(
     *,
     progress: bool = False,
     total: int | None = None,
+    failures: list[ArticleFailure] | None = None,
 ) -> Iterator[Mention]:
     """Mentions of every (normalized doc, raw text), streamed document by document, in input order.
 
     With a ``cache`` (built with :func:`stage_fingerprint`), a document seen before is read back and
     never parsed; the others are parsed and stored. ``progress`` shows a bar over documents
-    (``total`` of them, when known).
+    (``total`` of them, when known). A document whose processing fails yields nothing and is
+    appended to ``failures`` (without that list, the error is raised); it is never cached.
     """
     slots: deque[_Slot] = deque()
+
+    def fail(context: tuple[NormalizedDoc, str, str, _Slot], problem: str) -> None:
+        if failures is None:
+            raise RuntimeError(f"{context[0].doc}: {problem}")
+        failures.append(ArticleFailure(context[0].doc, problem))
+        context[3].mentions = []
 
     def misses() -> Iterator[tuple[str, tuple[NormalizedDoc, str, str, _Slot]]]:
         for ndoc, raw in docs:
             key = document_key(ndoc) if cache is not None else ""
-            hit = cache.get(key) if cache is not None else None
+            hit = cache.get(key, MENTION_LIST) if cache is not None else None
             slot = _Slot([_mention_from_json(row) for row in hit] if hit is not None else None)
             slots.append(slot)
             if hit is None:
@@ -436,8 +523,14 @@ def run(
                 bar.update(1)
                 yield from done or ()
 
-        for (ndoc, raw, key, slot), sentences in extractor.pipe_sentences(misses()):
-            found = mentions_of(ndoc, raw, sentences, extractor.attribution)
+        for context, sentences in extractor.pipe_sentences(misses(), fail):
+            ndoc, raw, key, slot = context
+            try:
+                found = mentions_of(ndoc, raw, sentences, extractor.attribution)
+            except Exception as exc:  # noqa: BLE001 - one article's failure is reported, never fatal
+                fail(context, describe(exc))
+                yield from ready()
+                continue
             if cache is not None:
                 cache.put(key, [_mention_to_json(m) for m in found])
             slot.mentions = found
@@ -446,12 +539,14 @@ def run(
 
 
 def write_mentions(mentions: Iterable[Mention], out: io.TextIOBase | io.StringIO) -> int:
-    """CSV with MENTION_COLUMNS, ``\\n`` line ends; returns the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=list(MENTION_COLUMNS), lineterminator="\n")
-    writer.writeheader()
+    """CSV with MENTION_COLUMNS, ``\\n`` line ends, text cells spreadsheet-safe
+    (:mod:`pipeline.safety.csvcells`); returns the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MENTION_COLUMNS)
     n = 0
     for mention in mentions:
-        writer.writerow(mention.to_row())
+        row = mention.to_row()
+        writer.writerow(protect_row([row[name] for name in MENTION_COLUMNS], MENTION_COLUMNS))
         n += 1
     return n
 
@@ -480,34 +575,64 @@ def add_stage_arguments(parser: argparse.ArgumentParser, params: Mapping[str, An
     )
 
 
-def read_documents(paths_in: Sequence[Path], seeds: Path, skipped: list[str]) -> Iterator[tuple[NormalizedDoc, str]]:
+def read_documents(
+    paths_in: Sequence[Path], seeds: Path, skipped: list[str], failures: list[ArticleFailure] | None = None
+) -> Iterator[tuple[NormalizedDoc, str]]:
     """Each normalized document with its raw text. One unreadable or stale article is reported on stderr,
-    named in ``skipped`` and left out; the others still go through."""
+    named in ``skipped`` (and in ``failures``, for the stage report) and left out; the others still go
+    through."""
     for path in paths_in:
         try:
             ndoc = load_normalized(path)
             raw = read_raw(ndoc, seeds)
         except (StaleInput, OSError, ValueError, KeyError, TypeError) as exc:
-            reason = exc if isinstance(exc, StaleInput | OSError) else f"not a normalized document ({exc!r})"
+            reason = str(exc) if isinstance(exc, StaleInput | OSError | ValueError) else describe(exc)
             print(f"error: {path}: {reason}; skipped", file=sys.stderr)
             skipped.append(path.name)
+            if failures is not None:
+                failures.append(ArticleFailure(path.stem, reason))
             continue
         yield ndoc, raw
 
 
+def read_stdin(stream: io.BufferedIOBase | Any, max_bytes: int) -> str:
+    """One text from a byte stream, read as an article is (at most ``max_bytes``, decoded like a file);
+    ValueError past the limit, InputProblem when it is not text. Empty input is an empty text."""
+    data = stream.read(max_bytes + 1)
+    check_size(len(data), max_bytes, "input")
+    if not data.strip():
+        return ""
+    return decode_article(data, max_bytes)[0]
+
+
 def write_atomically(path: Path, write: Callable[[io.TextIOBase], int]) -> int:
     """Run ``write`` on a temporary file next to ``path`` and move it into place: a failure half-way
-    leaves the previous output intact. Returns what ``write`` returns (the rows written)."""
+    leaves the previous output intact. The temporary file is unique to the call, so two runs at once
+    never share one (the last to finish wins). Returns what ``write`` returns (the rows written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".partial")
+    partial = Path(name)
     try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             n = write(fh)
         partial.replace(path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return n
+
+
+def write_report(path: Path, problems: Iterable[tuple[str, str, str]]) -> None:
+    """A stage report: ``doc, status, problem``, one row per article not processed, sorted by doc."""
+
+    def write(fh: io.TextIOBase) -> int:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["doc", "status", "problem"])
+        rows = sorted(problems)
+        writer.writerows([protect_row(row) for row in rows])
+        return len(rows)
+
+    write_atomically(path, write)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -517,10 +642,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.extract", description=(__doc__ or "").split("\n\n")[0])
     add_stage_arguments(parser, params)
     parser.add_argument("--out", type=Path, default=Path(paths.get("output", "output")) / "mentions.csv")
+    parser.add_argument(
+        "--report", type=Path, default=None, help="articles not processed (default: extract_report.csv beside --out)"
+    )
     parser.add_argument("--stdin", action="store_true", help="read one text from stdin instead of the stage input")
     parser.add_argument("--jsonl", action="store_true", help="with --stdin: one JSON mention per line")
     parser.add_argument("--published", default=None, help="with --stdin: publication date (YYYY-MM-DD)")
     args = parser.parse_args(argv)
+    args.report = args.report or args.out.with_name("extract_report.csv")
 
     try:
         extractor = Extractor(args.model, args.rules, args.batch_size)
@@ -528,8 +657,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.stdin:
-        text = sys.stdin.read()
-        mentions = extract_text(text, args.published, extractor=extractor)
+        max_bytes = int((params.get("normalize") or {}).get("max_bytes", DEFAULT_MAX_BYTES))
+        try:
+            mentions = extract_text(read_stdin(sys.stdin.buffer, max_bytes), args.published, extractor=extractor)
+        except (ValueError, InputProblem) as exc:  # too large, not text, a bad --published
+            print(f"error: stdin: {exc}", file=sys.stderr)
+            return 2
         if args.jsonl:
             for mention in mentions:
                 print(mention_json(mention))
@@ -543,21 +676,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
     skipped: list[str] = []
+    failures: list[ArticleFailure] = []
     settings = {**settings, "model": args.model, "batch_size": args.batch_size}
     cache = ArticleCache(args.cache or None, "extract", stage_fingerprint(extractor, args.rules, settings))
-    docs = read_documents(paths_in, args.seeds, skipped)
-    stream = run(docs, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
+    docs = read_documents(paths_in, args.seeds, skipped, failures)
+    stream = run(docs, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in), failures=failures)
     try:
         n = write_atomically(args.out, lambda fh: write_mentions(stream, fh))
-    except (StaleInput, OSError) as exc:
+    except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    write_report(args.report, [(f.doc, "failed", f.problem) for f in failures])
+    for failure in failures:
+        print(f"error: {failure.doc}: {failure.problem}; skipped", file=sys.stderr)
+    done = len(paths_in) - len(failures)
     print(
-        f"extract: {n} mention(s) from {len(paths_in) - len(skipped)} article(s) written to {args.out} "
+        f"extract: {n} mention(s) from {done} article(s) written to {args.out} "
         f"({cache.hits} unchanged, from the cache; {cache.misses} parsed"
-        + (f"; {len(skipped)} skipped: {', '.join(skipped)})" if skipped else ")")
+        + (f"; {len(failures)} not processed, see {args.report})" if failures else ")")
     )
-    return 1 if skipped and len(skipped) == len(paths_in) else 0
+    return 1 if failures and not done else 0
 
 
 if __name__ == "__main__":

@@ -38,10 +38,19 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from pipeline.hedges import share_hedges
-from pipeline.numbers import NumberVocab, Numeral, find_numerals, is_year_like, load_vocab, parse_ordinal
+from pipeline.numbers import (
+    NumberVocab,
+    Numeral,
+    find_numerals,
+    is_year_like,
+    load_vocab,
+    parse_ordinal,
+    within_bounds,
+)
 from pipeline.poslookup import replace_attribute_ruler
 from pipeline.ruleexamples import ExpectedQuantity, RuleExample
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
+from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 from pipeline.types import KINDS, QUALIFIERS, Quantity
 
 __all__ = [
@@ -121,10 +130,7 @@ class PatternRule(StrictModel):
     @classmethod
     def _regex_compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
+            compile_rule_regex(value)  # ValueError (-> RuleError) when refused
         return value
 
     @model_validator(mode="after")
@@ -211,7 +217,7 @@ class QualifiersFile(StrictModel):
 class LoadedRule:
     rule: PatternRule
     path: str
-    regex: re.Pattern[str] | None
+    regex: RulePattern | None
 
 
 @dataclass
@@ -246,7 +252,7 @@ def load_quantity_rules(rules_dir: str | Path = "rules") -> QuantityRules:
         for rule in data.rules:
             if rule.action == "extract" and rule.value == "ordinal" and rule.range:
                 raise RuleError(path, rule.id, "range", "an ordinal rule cannot be a range")
-            compiled = re.compile(rule.regex) if rule.regex is not None else None
+            compiled = compile_rule_regex(rule.regex) if rule.regex is not None else None
             loaded.append(LoadedRule(rule, str(path), compiled))
     _validate_token_patterns(loaded)
     kinds = {u.unit: u.kind for u in units.units}
@@ -1156,6 +1162,8 @@ class QuantityFinder:
                 taken |= span
         # a word number on its own ("one of them") is a quantity only when the model calls it CARDINAL
         chosen = [c for c in chosen if not self._lonely_word(doc, c)]
+        # arithmetic on two readable numbers ("$89 to $93 billion") can still leave the bounds
+        chosen = [c for c in chosen if within_bounds(c.value)]
         chosen.sort(key=lambda c: (doc[c.start].idx, c.numeral[0]))
         self._context_units(doc, text, chosen)
         found = [self._quantity(doc, text, c) for c in chosen]

@@ -33,9 +33,10 @@ def format_decimal(value: Decimal | None) -> str:
     """Canonical plain decimal text: ``5100000``, ``42.7``, ``0.5`` (no exponent, no trailing zeros)."""
     if value is None:
         return ""
+    # format() needs no decimal context: a value of any size is written, never rounded or refused
     if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    text = format(value.normalize(), "f")
+        return format(value, ".0f")
+    text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

@@ -607,27 +607,35 @@ def test_dataframe_with_blank_cells() -> None:
 
 def test_review_survives_rerun(mentions: list[Mention], result: ConsolidateResult) -> None:
     target = claim_of(result, "004_d6665c47d6482ba5", "58 colleges and universities").claim_id
-    reviews = parse_reviews(f'claim_id,decision,note\n{target},accepted,"growth, not an error"\nc-gone,rejected,\n')
+    reviews = parse_reviews(
+        f'claim_id,decision,note\n{target},accepted,"growth, not an error"\nc-00000000dead,rejected,\n'
+    )
     rerun = run([*mentions, *UNRELATED], reviews)
     reviewed = [c for c in rerun.claims if c.review]
     assert [(c.claim_id, c.review) for c in reviewed] == [(target, "accepted; growth, not an error")]
-    assert [r.claim_id for r in rerun.orphan_reviews] == ["c-gone"]
-    assert rerun.orphans_csv() == "line,claim_id,decision,note\n3,c-gone,rejected,\n"
+    assert [r.claim_id for r in rerun.orphan_reviews] == ["c-00000000dead"]
+    assert rerun.orphans_csv() == "line,claim_id,decision,note\n3,c-00000000dead,rejected,\n"
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("claim_id,decision\nc-1,accepted\n", "reviews.csv:1: header must be"),
-        ("claim_id,decision,note\nc-1,accepted,\nc-2,maybe,\n", "reviews.csv:3: decision 'maybe'"),
-        ("claim_id,decision,note\nc-1,corrected:abc,\n", "reviews.csv:2: corrected value 'abc'"),
-        ("claim_id,decision,note\n\nc-1,accepted,\n,accepted,\n", "reviews.csv:4: empty claim_id"),
+        ("claim_id,decision\nc-000000000001,accepted\n", "reviews.csv:1: header must be"),
         (
-            "claim_id,decision,note\nc-1,accepted,\nc-1,rejected,\n",
-            "reviews.csv:3: claim_id c-1 already reviewed on line 2",
+            "claim_id,decision,note\nc-000000000001,accepted,\nc-000000000002,maybe,\n",
+            "reviews.csv:3: decision 'maybe'",
         ),
-        ("claim_id,decision,note\nc-1,accepted,x,y\n", "reviews.csv:2: expected 3 fields, found 4"),
-        ('claim_id,decision,note\nc-1,accepted,"multi\nline"\nc-2,nope,\n', "reviews.csv:4: decision 'nope'"),
+        ("claim_id,decision,note\nc-000000000001,corrected:abc,\n", "reviews.csv:2: corrected value 'abc'"),
+        ("claim_id,decision,note\n\nc-000000000001,accepted,\n,accepted,\n", "reviews.csv:4: empty claim_id"),
+        (
+            "claim_id,decision,note\nc-000000000001,accepted,\nc-000000000001,rejected,\n",
+            "reviews.csv:3: claim_id c-000000000001 already reviewed on line 2",
+        ),
+        ("claim_id,decision,note\nc-000000000001,accepted,x,y\n", "reviews.csv:2: expected 3 fields, found 4"),
+        (
+            'claim_id,decision,note\nc-000000000001,accepted,"multi\nline"\nc-000000000002,nope,\n',
+            "reviews.csv:4: decision 'nope'",
+        ),
     ],
     ids=["header", "decision", "corrected", "empty-id", "duplicate", "fields", "multiline"],
 )
@@ -638,8 +646,10 @@ def test_malformed_reviews_name_the_line(text: str, message: str) -> None:
 
 
 def test_reviews_accept_corrections_and_bom() -> None:
-    reviews = parse_reviews("\ufeffnote,claim_id,decision\nwas 5.1M,c-1, corrected:5100000 \n")
-    assert [(r.claim_id, r.decision, r.note, r.line) for r in reviews] == [("c-1", "corrected:5100000", "was 5.1M", 2)]
+    reviews = parse_reviews("\ufeffnote,claim_id,decision\nwas 5.1M,c-000000000001, corrected:5100000 \n")
+    assert [(r.claim_id, r.decision, r.note, r.line) for r in reviews] == [
+        ("c-000000000001", "corrected:5100000", "was 5.1M", 2)
+    ]
     assert parse_reviews("") == []
 
 
@@ -684,7 +694,7 @@ def test_cli_fails_on_malformed_reviews(tmp_path: Path, capsys: pytest.CaptureFi
     mentions_csv = tmp_path / "mentions.csv"
     _write_mentions(mentions_csv, [mk(A, 0, "1")])
     reviews = tmp_path / "reviews.csv"
-    reviews.write_text("claim_id,decision,note\nc-1,accepted,\nc-2,approve,\n", encoding="utf-8")
+    reviews.write_text("claim_id,decision,note\nc-000000000001,accepted,\nc-000000000002,approve,\n", encoding="utf-8")
     code = main(
         [
             "--params",

@@ -20,6 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pipeline.safety.ruleregex import RulePattern
+
 __all__ = ["Timeline", "YearCue", "YearReader", "bind_year", "opens_sentence"]
 
 #: a year-like number not followed by a digit, a span or a unit sign
@@ -47,7 +49,7 @@ class YearReader:
     present: re.Pattern[str]
     relative: Sequence[tuple[re.Pattern[str], int]]
     comparison: re.Pattern[str]  #: matches the words before a year that make it a baseline
-    event: re.Pattern[str]  #: matches an event or document year ("the 2019 ... Conference")
+    event: RulePattern  #: matches an event or document year ("the 2019 ... Conference"); a rule's pattern
     binding: re.Pattern[str]  #: matches what may stand between a quantity and its own year
     founding: re.Pattern[str]  #: matches a founding verb before a year in its clause
     published: int | None
