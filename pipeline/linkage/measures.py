@@ -110,24 +110,32 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 def cluster_measures(measures: Iterable[str], threshold: float) -> dict[str, str]:
     """Each measure -> the label of its cluster. Greedy complete linkage from the most frequent measure:
     a measure joins the first cluster all of whose members it matches at ``threshold`` or more. Generic
-    measures stay alone. Deterministic: ties are broken by the text."""
-    counts = Counter(m for m in measures)
+    measures stay alone. Only clusters sharing a word with the measure are looked at (an inverted index),
+    so a block of many distinct measures costs about one pass. Deterministic: ties are broken by the text."""
+    counts = Counter(measures)
     order = sorted(counts, key=lambda m: (-counts[m], m))
-    clusters: list[list[tuple[str, frozenset[str]]]] = []
+    clusters: list[list[frozenset[str]]] = []
+    leaders: list[str] = []
+    by_word: dict[str, list[int]] = {}
     label: dict[str, str] = {}
     for measure in order:
         words = signature(measure)
         if is_generic(measure):
             label[measure] = measure
             continue
-        for members in clusters:
-            if all(similarity(words, other) >= threshold for _m, other in members):
-                members.append((measure, words))
-                label[measure] = members[0][0]
-                break
-        else:
-            clusters.append([(measure, words)])
-            label[measure] = measure
+        candidates = sorted({k for w in words for k in by_word.get(w, ())})
+        chosen = next(
+            (k for k in candidates if all(similarity(words, other) >= threshold for other in clusters[k])), None
+        )
+        if chosen is None:
+            chosen = len(clusters)
+            clusters.append([])
+            leaders.append(measure)
+        clusters[chosen].append(words)
+        for w in words:
+            if not by_word.setdefault(w, []) or by_word[w][-1] != chosen:
+                by_word[w].append(chosen)
+        label[measure] = leaders[chosen]
     return label
 
 
