@@ -1240,6 +1240,7 @@ class QuantityFinder:
             joined = between in (["or"], ["to"], ["and"], ["-"], ["–"], [",", "and"], [",", "or"])
             if joined or (between == [","] and k + 1 in listed):
                 c.unit, c.kind = nxt.unit, nxt.kind
+                c.value *= _list_scale(doc, c, nxt)
                 listed.add(k)
 
     @staticmethod
@@ -1530,3 +1531,20 @@ def _fraction_of_whole(
     if _FRACTION_WORD.search(text[start:end]) is None or re.match(r"\s+of\b", text[end : end + 4]) is None:
         return False
     return share_verbs.search(text[max(0, start - 40) : start]) is not None
+
+
+def _list_scale(doc: Doc, bare: _Candidate, closer: _Candidate) -> Decimal:
+    """ "1.2, 3.4 and 5.6 billion yuan": the scale word of the number closing a list is every listed
+    number's; 1 when the closer has none or the bare number has its own."""
+    digits = re.match(r"[0-9][0-9,]*(?:\.[0-9]+)?", doc[closer.numeral[0]].text)
+    own = doc[bare.numeral[0] : bare.numeral[1]]
+    if digits is None or closer.value == 0 or len(own) > 1 or not re.fullmatch(r"[0-9.,]+", own.text):
+        return Decimal(1)
+    written = Decimal(digits.group().replace(",", ""))
+    if written == 0:
+        return Decimal(1)
+    ratio = closer.value / written
+    exponent = ratio.normalize().as_tuple()
+    if exponent.digits == (1,) and isinstance(exponent.exponent, int) and exponent.exponent >= 3:
+        return ratio
+    return Decimal(1)

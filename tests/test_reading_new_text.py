@@ -228,3 +228,14 @@ def test_full_width_digits_brackets_and_glued_commas() -> None:
         ("4 labs", Decimal(4), "lab"),
         ("2 hubs", Decimal(2), "hub"),
     ]
+
+
+@pytest.mark.slow
+def test_a_list_shares_the_scale_and_unit_of_the_number_that_closes_it() -> None:
+    raw = "Spending on roads, ports and rail was 2.5, 4 and 7.25 billion yuan respectively.\n"
+    found = [(m.quote, m.value, m.unit) for m in extract_text(raw)]
+    assert found == [
+        ("2.5", Decimal(2500000000), "CNY"),
+        ("4", Decimal(4000000000), "CNY"),
+        ("7.25 billion yuan", Decimal(7250000000), "CNY"),
+    ]
