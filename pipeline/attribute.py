@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -553,11 +554,7 @@ class DocContext:
         return best.canonical
 
     def paragraph_of(self, pos: int) -> int:
-        k = 0
-        for i, start in enumerate(self.paragraph_starts):
-            if start <= pos:
-                k = i
-        return k
+        return max(0, bisect_right(self.paragraph_starts, pos) - 1)
 
 
 def _listed_runs(text: str, quantities: Sequence[Quantity]) -> list[list[int]]:

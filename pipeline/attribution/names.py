@@ -17,6 +17,7 @@ resolved to the longer name of the same document they abbreviate (``the Material
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -222,7 +223,8 @@ class NameFinder:
         names.extend(self._place_words(text))
         names.extend(self._places_in_authorities(names))
         known = self._known_mentions(text, names)
-        names = [n for n in names if not any(k.start <= n.start and n.end <= k.end for k in known)] + known
+        covered = _Coverage(known)
+        names = [n for n in names if not covered(n.start, n.end)] + known
         unique = {(n.start, n.end): n for n in sorted(names, key=lambda n: (n.start, n.end, not n.known))}
         return sorted(unique.values(), key=lambda n: (n.start, n.end))
 
@@ -363,9 +365,10 @@ class NameFinder:
         """Aliases of rules/entities.yml, wherever they are not part of a longer name."""
         if self._known_regex is None:
             return []
+        covered = _Coverage(names)
         found = []
         for match in self._known_regex.finditer(text):
-            if not any(n.start <= match.start() and match.end() <= n.end for n in names):
+            if not covered(match.start(), match.end()):
                 found.append(self.make(match.start(), match.end(), match.group(), known=True))
         return found
 
@@ -398,6 +401,19 @@ class NameFinder:
         if self._known_regex is None:
             return []
         return [self.make(m.start(), m.end(), m.group(), known=True) for m in self._known_regex.finditer(text)]
+
+
+class _Coverage:
+    """Whether one of some names covers a span, by bisection over their starts."""
+
+    def __init__(self, spans: Iterable[Name]) -> None:
+        self.spans = sorted(spans, key=lambda n: n.start)
+        self.starts = [n.start for n in self.spans]
+        self.longest = max((n.end - n.start for n in self.spans), default=0)
+
+    def __call__(self, start: int, end: int) -> bool:
+        lo, hi = bisect_left(self.starts, start - self.longest), bisect_left(self.starts, start + 1)
+        return any(n.start <= start and end <= n.end for n in self.spans[lo:hi])
 
 
 def _fold_plural(word: str) -> str:
@@ -434,6 +450,17 @@ class DocNames:
     not_subjects: frozenset[str]
     main: Name | None = None
     main_weight: int = 0
+    _starts: list[int] = field(default_factory=list, repr=False)
+    _longest: int = 0
+
+    def __post_init__(self) -> None:
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """Names sorted by start, with their starts for bisection: lookups stay logarithmic in long texts."""
+        self.names.sort(key=lambda n: (n.start, n.end))
+        self._starts = [n.start for n in self.names]
+        self._longest = max((n.end - n.start for n in self.names), default=0)
 
     @classmethod
     def build(cls, finder: NameFinder, text: str, title: str = "", lead_end: int = 0) -> DocNames:
@@ -449,25 +476,28 @@ class DocNames:
     def add_parsed(self, finder: NameFinder, text: str, found: Iterable[tuple[int, int, str, str]]) -> None:
         """Entities the parser labelled in one sentence (absolute start, end, text, label): a person
         marks the names it covers; a place or organization no rule found becomes a name."""
+        changed = False
         for start, end, surface, label in found:
             if label == "PERSON" and " " not in surface:
                 continue  # the small model calls many a one-word Chinese place a person ("Zibo", "Kaifeng")
             if label == "PERSON":
-                self.names = [
-                    Name(n.start, n.end, n.surface, n.canonical, n.key, "person", n.known)
-                    if start <= n.start and n.end <= end and not n.known and n.type == "name"
-                    else n
-                    for n in self.names
-                ]
+                for k in range(bisect_left(self._starts, start), bisect_left(self._starts, end)):
+                    n = self.names[k]
+                    if n.end <= end and not n.known and n.type == "name":
+                        self.names[k] = Name(n.start, n.end, n.surface, n.canonical, n.key, "person", n.known)
             elif (
                 label in ("GPE", "LOC", "FAC", "ORG", "SUBJECT")
                 and surface[:1].isupper()
                 and (" " in surface or label in ("GPE", "LOC", "SUBJECT") or not _sentence_start(text, start))
-                and not any(n.start < end and start < n.end for n in self.names)
+                and self.at(start, end) is None
+                and not self.within(start, end)
             ):
                 name = finder.make(start, end, surface)
                 if name.key and name.key not in finder._not_names:
-                    self.names = sorted([*self.names, name], key=lambda n: (n.start, n.end))
+                    self.names.append(name)
+                    changed = True
+        if changed:
+            self._reindex()
 
     def first(self, fits: Mapping[str, int]) -> Name | None:
         """The first subject name of a fitting type anywhere in the document."""
@@ -478,22 +508,26 @@ class DocNames:
 
     def within(self, start: int, end: int) -> list[Name]:
         """Names whose span lies inside ``[start, end)``, in text order."""
-        return [n for n in self.names if start <= n.start and n.end <= end]
+        lo, hi = bisect_left(self._starts, start), bisect_left(self._starts, end)
+        return [n for n in self.names[lo:hi] if n.end <= end]
 
     def at(self, start: int, end: int) -> Name | None:
         """The name covering ``[start, end)`` (or most of it), if any."""
-        covering = [n for n in self.names if n.start <= start and end <= n.end or start <= n.start < n.end <= end]
+        lo, hi = bisect_left(self._starts, start - self._longest), bisect_left(self._starts, end)
+        covering = [
+            n for n in self.names[lo:hi] if n.start <= start and end <= n.end or start <= n.start < n.end <= end
+        ]
         return max(covering, key=lambda n: n.end - n.start, default=None)
 
     def nearest_before(self, pos: int, fits: Mapping[str, int], lower: int = 0) -> Name | None:
         """The last subject name before ``pos`` (not before ``lower``) whose type ``fits``."""
-        found = None
-        for n in self.names:
-            if n.end > pos:
-                break
-            if n.start >= lower and n.type in fits and n.type not in self.not_subjects:
-                found = n
-        return found
+        for k in range(bisect_left(self._starts, pos) - 1, -1, -1):
+            n = self.names[k]
+            if n.start < lower:
+                return None
+            if n.end <= pos and n.type in fits and n.type not in self.not_subjects:
+                return n
+        return None
 
     def _main_entity(self, title_names: Sequence[Name], lead_end: int) -> tuple[Name | None, int]:
         weights: Counter[str] = Counter()
@@ -515,19 +549,23 @@ def _resolve_abbreviations(names: list[Name], text: str = "") -> list[Name]:
     """A name stands for a longer name of the same document when its key ends that name ("the Materials
     Laboratory"), is that name before its "of" ("Optics Valley" of "Optics Valley of China"), or when the
     text says it is another name ("A, also known as B"; "A (B)")."""
+    longest: dict[str, Name] = {}
+    for n in names:  # one name per key: the comparison is between keys, not mentions
+        longest.setdefault(n.key, n)
+    extends: dict[str, list[Name]] = {}  # a key's tail, or its head before "of" -> the longer names
+    for name in longest.values():
+        words = name.key.split()
+        for k in range(1, len(words)):
+            extends.setdefault(" ".join(words[k:]), []).append(name)
+            if words[k] == "of" and k >= 2:
+                extends.setdefault(" ".join(words[:k]), []).append(name)
     fullest: dict[str, Name] = {}
-    for n in names:
-        words = n.key.split()
-        for other in names:
-            longer = other.key.split()
-            if n.known or len(longer) <= len(words):
-                continue
-            tail = longer[-len(words) :] == words
-            head = len(words) >= 2 and longer[: len(words) + 1] == [*words, "of"]
-            if tail or head:
-                best = fullest.get(n.key)
-                if best is None or len(other.key) > len(best.key):
-                    fullest[n.key] = other
+    for key, n in longest.items():
+        if n.known:
+            continue
+        candidates = extends.get(key, [])
+        if candidates:
+            fullest[key] = max(candidates, key=lambda other: (len(other.key), other.key))
     for first, second in _also_known_as(names, text):
         if not second.known:
             fullest[second.key] = first
