@@ -318,8 +318,8 @@ def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
     tokenizer: Any = nlp.tokenizer
     tokenizer.prefix_search = compile_prefix_regex(prefix_rules).search
     infixes = list(nlp.Defaults.infixes or []) + [
-        # digits then letters: 10kW, 99km2, 3.6bn, 155mph (not ordinals 19th, decades 1990s)
-        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉″])",
+        # digits then letters: 10kW, 99km2, 3.6bn, 155mph, 100元 (not ordinals 19th, decades 1990s)
+        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉″元])",
         # 1%of -> 1 % of
         r"(?<=%)(?=[A-Za-z])",
         # 3.5–4.0 -> 3.5 – 4.0 (a dash between numbers is a range connector)
@@ -584,6 +584,8 @@ class QuantityTokens:
                 continue  # "FA Cup finals", "eight World Cups": a capitalized word inside a name is no unit
             if role == "after" and _compound_tail(doc, start):
                 continue  # "person-years", "man-hours": the unit word is the tail of another noun
+            if role == "after" and _quote_not_prime(doc, start):
+                continue  # 'the "Top 10" list': a quote mark that closes a quotation is no inch or foot
             key = names[match_id]
             entry = self.unit_by_key[key]
             if any(doc[i]._.unit and doc[i]._.unit != key for i in range(start, end)):
@@ -631,6 +633,29 @@ def _inside_name(doc: Doc, start: int) -> bool:
         return False
     prev = doc[start - 1]
     return (prev.is_title or (prev.is_upper and prev.is_alpha)) and not prev._.numeral and not prev.like_num
+
+
+#: quote marks that may stand for a prime (feet) or a double prime (inches), each with its opening forms
+_QUOTE_OPENERS = {'"': ('"',), "''": ("``", "''"), "'": ("'", "`"), "”": ("“",), "’": ("‘",)}
+
+
+def _quote_not_prime(doc: Doc, start: int) -> bool:
+    """The token at ``start`` is a quote mark that is no prime: it does not follow a number, or it closes
+    a quotation opened earlier in the sentence (``"Top 10"`` ends a title; ``5"`` is five inches). A
+    mark right after a number with no quotation open is a prime itself (``a 55" TV and a 5" phone``)."""
+    openers = _QUOTE_OPENERS.get(doc[start].text)
+    if openers is None:
+        return False
+    if start == 0 or not doc[start - 1]._.numeral:
+        return True
+    open_ = False
+    for i, tok in enumerate(doc[:start]):
+        if tok.text not in openers and tok.text != doc[start].text:
+            continue
+        if not open_ and i > 0 and doc[i - 1]._.numeral:
+            continue  # a prime after a number
+        open_ = not open_
+    return open_
 
 
 def _compound_tail(doc: Doc, start: int) -> bool:
