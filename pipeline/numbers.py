@@ -803,9 +803,8 @@ def _digit_start_ok(text: str, start: int, prefixes: tuple[str, ...]) -> bool:
         return False
     if before.isalpha() or before == "_":
         return any(text.endswith(p, 0, start) for p in prefixes)
-    if before == "^" and start > 1 and text[start - 2].isalpha():
-        return False  # the power of a unit ("km^2", "m^3"), not a number
-    return True
+    # the power of a unit ("km^2", "m^3") is not a number
+    return not (before == "^" and start > 1 and text[start - 2].isalpha())
 
 
 #: what may stand before a minus sign that belongs to the number ("-5", "(-5", "$-50.8bn", "€-3")
