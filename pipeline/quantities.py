@@ -860,15 +860,26 @@ class QuantityFinder:
             lo_v, hi_v = self._numeral_value(doc, nums[0]), self._numeral_value(doc, nums[1])
             if lo_v is None or hi_v is None:
                 return []
-            lo_unit, lo_span = self._unit_in(doc, start, nums[1][0], nums[0])
+            # the low end's unit is written before it or right after it; a unit in the words between the
+            # two ends is neither's ("from $75 a barrel in June to $46")
+            lo_end = nums[0][1]
+            while lo_end < nums[1][0] and doc[lo_end]._.unit_after:
+                lo_end += 1
+            lo_unit, lo_span = self._unit_in(doc, start, lo_end, nums[0])
             # the high end's unit is searched after the connector, and after the low end's own unit
             # when it follows the number ("9.4 per cent to $84": "cent" is not the high end's unit)
             hi_from = nums[0][1] + 1
             if lo_span[0] == nums[0][1] and doc[lo_span[0]]._.unit_after:
                 hi_from = lo_span[1] + 1
+            connector = nums[1][0]
+            while connector > lo_end and doc[connector - 1]._.unit_before:
+                connector -= 1
+            hi_from = max(hi_from, connector)
             hi_unit, hi_span = self._unit_in(doc, hi_from, end, nums[1])
-            if lo_unit and hi_unit != lo_unit and not (hi_unit == "" and lo_span[0] < nums[0][0]):
-                return []  # "rose 7% to $2.3 billion": two quantities, not one range
+            shares_unit = hi_unit == "" and (lo_span[0] < nums[0][0] or doc[start].lower_ == "from")
+            if lo_unit and hi_unit != lo_unit and not shares_unit:
+                # "rose 7% to $2.3 billion": two quantities, not one range; "from 208 pounds to 193" is one
+                return []
             unit, unit_span = (hi_unit, hi_span) if hi_unit else (lo_unit, lo_span)
             if rule.unit:
                 unit = rule.unit
@@ -886,10 +897,6 @@ class QuantityFinder:
             if rate is not None:
                 unit = f"{unit} per {rate[0]}"
                 end = rate[1]
-            lo_end = nums[0][1]
-            # a unit written on the low end too ("$5 to $10", "5% to 6%")
-            while lo_end < nums[1][0] and doc[lo_end]._.unit_after:
-                lo_end += 1
             kind = rule.kind or (self.unit_kinds.get(unit.split(" per ")[0], "count") if unit else "count")
             lo = _Candidate(
                 item,
