@@ -1170,9 +1170,13 @@ class QuantityFinder:
                     )
                 )
         candidates.sort(key=lambda c: (-c.priority, -(c.end - c.start), c.start))
-        # a range whose low end is vetoed ("in 2018 to 3.9 million": a year) is no range: its high end
-        # stands alone, read by the next rule that matches it
-        broken = {(c.rule_id, c.start, c.end) for c in candidates if c.range_low and self._is_vetoed(c, vetoed)}
+        # a range with a vetoed end ("in 2018 to 3.9 million", "between 1600 and 1900": a year) is no range:
+        # the other end stands alone, read by the next rule that matches it
+        broken = {
+            (c.rule_id, c.start, c.end)
+            for c in candidates
+            if c.rule is not None and c.rule.rule.range and self._is_vetoed(c, vetoed)
+        }
         chosen: list[_Candidate] = []
         taken: set[int] = set()
         for c in candidates:
