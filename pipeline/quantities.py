@@ -954,6 +954,8 @@ class QuantityFinder:
         quote = (doc[num[0]].idx, _end_char(doc, num[1])) if rule.quote == "number" else None
         # rates: "$10 per gram", "63 cents per share", "$1,271.2 an ounce"
         rate = self._rate_tail(doc, end) if unit and quote is None else None
+        if rate is None and kind == "money" and quote is None and _names_currency(doc, end, unit):
+            rate = self._rate_tail(doc, end + 1)  # "$76 US a barrel": the currency named again, then the rate
         rate_end = -1
         if rate is not None:
             unit = f"{unit} per {rate[0]}"
@@ -1477,6 +1479,15 @@ class QuantityFinder:
 
 
 _NOT_RATE_AFTER = {"earlier", "ago", "later", "before", "after", "prior", "back", "since"}
+
+
+def _names_currency(doc: Doc, at: int, unit: str) -> bool:
+    """The token at ``at`` names the currency ``unit`` again, by its code or the start of it (``$76 US``,
+    ``$76 U.S.``, ``C$5 CAD``)."""
+    if at >= len(doc) or not unit.isupper():
+        return False
+    written = doc[at].text.replace(".", "")
+    return 2 <= len(written) <= 3 and written.isupper() and written.isalpha() and unit.startswith(written)
 
 
 def _scale_of(doc: Doc, span: tuple[int, int], vocab: NumberVocab) -> Decimal | None:
