@@ -319,7 +319,7 @@ def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
     tokenizer.prefix_search = compile_prefix_regex(prefix_rules).search
     infixes = list(nlp.Defaults.infixes or []) + [
         # digits then letters: 10kW, 99km2, 3.6bn, 155mph, 100元 (not ordinals 19th, decades 1990s)
-        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉″元])",
+        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉″元¢])",
         # 1%of -> 1 % of
         r"(?<=%)(?=[A-Za-z])",
         # 3.5–4.0 -> 3.5 – 4.0 (a dash between numbers is a range connector)
