@@ -22,7 +22,12 @@ for what changed since.
   ``rules/units.yml`` gives it (``CNY`` -> ``yuan``, ``km2`` -> ``square kilometer``, both sides of a
   rate); a count's unit is the counted-noun phrase the extractor marks in the text
   (``Quantity.unit_start/unit_end``), as written, without the number inside it, its head in our
-  singular where that only cuts a suffix (``viruses`` -> ``virus``); an age is ``<unit> of age``;
+  singular where that only cuts a suffix (``viruses`` -> ``virus``); an age is ``<unit> of age``; a
+  fraction written as a fraction (``a third``, ``two-thirds``, ``one out of four``, ``1/40``, not
+  ``0.5``) of a group is a percent of the group, as NewsQuant writes it: ``% <group>``, the group being
+  the fraction's counted noun (``one out of four Danes`` -> ``% danes``) or the noun phrase after ``of``
+  without its determiners, numbers and conjunctions (``a third of the city population`` -> ``% city
+  population``; ``half of which`` -> ``% -``);
 - ``unmapped``: our own unit column, exactly as ``output/mentions.csv`` holds it (``CNY``, ``km2``,
   ``person``, ``year``).
 
@@ -39,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -46,13 +52,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.extract import Extractor, mentions_of
 from pipeline.normalize import normalize_text
 from pipeline.numbers import find_numerals
 from pipeline.quantities import singular
 from pipeline.types import Mention, Quantity
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 #: published NewsQuant F1 (value, value+unit) over all 590 sentences, from the benchmark README
 PUBLISHED = {
@@ -113,8 +122,44 @@ def counted_phrase(q: Quantity, text: str, unit: str, conventions: Conventions) 
     return " ".join(words)
 
 
-def general_unit(q: Quantity, mention: Mention, text: str, conventions: Conventions) -> str:
+_OF = re.compile(r"\s+of\s+")
+_DIGITS = re.compile(r"[\d.,]+")
+#: parts of speech left out of a group's name: determiners, numbers, conjunctions, pronouns, punctuation
+_NOT_GROUP = frozenset({"DET", "NUM", "CCONJ", "PRON", "PUNCT"})
+
+
+def is_fraction(q: Quantity, text: str) -> bool:
+    """A value under one written as a fraction (words, a slash, ``one out of four``), not as a decimal."""
+    return 0 < q.value < 1 and not _DIGITS.fullmatch(text[q.number_start : q.number_end])
+
+
+def share_unit(q: Quantity, text: str, conventions: Conventions, parse: Callable[[str], Any]) -> str | None:
+    """``% <group>`` for a fraction of a group (module docstring), None for anything else."""
+    if q.kind != "count" or not is_fraction(q, text):
+        return None
+    if q.unit and 0 <= q.unit_start < q.unit_end:
+        return "% " + counted_phrase(q, text, q.unit, conventions)
+    of = _OF.match(text, q.end)
+    if of is None:
+        return None
+    doc = parse(text)
+    first = doc.char_span(of.end(), of.end() + 1, alignment_mode="expand")
+    if first is None or first[0].pos_ == "PRON":
+        return "% -"  # "half of which", "a third of them"
+    tok = first[0]
+    # the noun phrase that holds the word after "of", or the next one in the four words after it
+    chunk = next((c for c in doc.noun_chunks if c.end > tok.i and c.start <= tok.i + 4), doc[tok.i : tok.i + 1])
+    words = [t.lower_ for t in chunk if t.pos_ not in _NOT_GROUP and not any(ch.isdigit() for ch in t.text)]
+    return "% " + " ".join(words) if words else "% -"
+
+
+def general_unit(
+    q: Quantity, mention: Mention, text: str, conventions: Conventions, parse: Callable[[str], Any]
+) -> str:
     """Our unit in NewsQuant's conventions, by rules that hold for every sentence (module docstring)."""
+    share = share_unit(q, text, conventions, parse)
+    if share is not None:
+        return share
     unit = mention.unit
     if not unit:
         return "-"
@@ -174,13 +219,25 @@ def extract(extractor: Extractor, text: str) -> tuple[str, list[tuple[Quantity, 
     return ndoc.text, list(zip(quantities, mentions, strict=True))
 
 
+def parser(nlp: Language) -> Callable[[str], Any]:
+    """``nlp`` on one sentence, run at most once per sentence however many fractions it holds."""
+    parsed: dict[str, Any] = {}
+
+    def parse(text: str) -> Any:
+        if text not in parsed:
+            parsed[text] = nlp(text)
+        return parsed[text]
+
+    return parse
+
+
 def predictions(records: Iterable[dict[str, Any]], extractor: Extractor) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """mapping -> sentence id -> predicted quantities."""
     conventions = Conventions.of(extractor)
     out: dict[str, dict[str, list[dict[str, Any]]]] = {name: {} for name in MAPPINGS}
     for record in records:
         clean, pairs = extract(extractor, record["text"])
-        named: UnitOf = partial(general_unit, text=clean, conventions=conventions)
+        named: UnitOf = partial(general_unit, text=clean, conventions=conventions, parse=parser(extractor.nlp))
         out["general"][record["id"]] = to_prediction(pairs, clean, named)
         out["unmapped"][record["id"]] = to_prediction(pairs, clean, lambda q, m: m.unit or "-")
     return out

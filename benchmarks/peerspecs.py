@@ -19,6 +19,15 @@ give the same verdict on every record when that file is present):
   (case, spelling, plural, symbols and ISO codes: :func:`canon_unit`; no conversion).
 - **negatives**: records that expect nothing (``180ml`` is no *number* for Recognizers-Text's number
   model; ``exactly dollars`` is no amount for Duckling) pass when the extractor returns nothing.
+
+A fourth rate reads the negatives as their suites mean them. Each suite but quantulum3's scores one type
+of quantity (Recognizers-Text's currency model only amounts of money, its number model only plain
+numbers), so its negative says "nothing *of this type* here": ``All 70 of us`` holds no amount (``ALL``
+is no lek), ``the 180ml liquid`` no plain number (it is a volume), ``It cost 1.8M dollars`` no length
+(``M`` is no metre). **negatives, of the suite's type** passes a record when no prediction is of the
+type its suite scores (:data:`SUITE_TYPES`; quantulum3's suite scores every type, so there nothing may
+be returned at all). A prediction's type comes from its ``kind`` (:func:`type_of`). The shared scorer
+has no such rate; the plain negatives rate above is the shared scorer's.
 """
 
 from __future__ import annotations
@@ -39,6 +48,33 @@ Extract = Callable[[str], list[Prediction]]
 
 DEFAULT_ROOT = Path("tests/data/peer_specs")
 MONEY_TYPES = frozenset({"currency", "amount-of-money", "money"})
+
+#: the one type of quantity each suite scores (``None``: every type), by the suite's family and model
+SUITE_TYPES: dict[str, str | None] = {
+    "recognizers_text/currency_model": "money",
+    "recognizers_text/dimension_model": "dimension",
+    "recognizers_text/number_model": "number",
+    "recognizers_text/percent_model": "percent",
+    "duckling/amount_of_money": "money",
+    "duckling/distance": "dimension",
+    "duckling/numeral": "number",
+    "duckling/quantity": "dimension",
+    "quantulum3/quantities": None,
+}
+#: our ``kind`` -> the type a suite scores: counts, multipliers and bare numbers are plain numbers;
+#: physical measures, areas and rates are dimensions
+_TYPE_OF_KIND = {
+    "money": "money",
+    "percent": "percent",
+    "count": "number",
+    "ratio": "number",
+    "area": "dimension",
+    "other": "dimension",
+    "rate": "dimension",
+    "duration": "duration",
+    "age": "age",
+    "rank": "ordinal",
+}
 
 #: the scorer's unit aliases: spelling -> canonical key (the same small table as the shared scorer's)
 _ALIASES: dict[str, str] = {
@@ -134,6 +170,19 @@ def units_match(expected: Mapping[str, Any], predicted_unit: object) -> bool:
         want.add(canon_unit(expected["iso_currency"], kind))
     got = canon_unit(predicted_unit, kind)
     return got is not None and got in want
+
+
+def type_of(prediction: Mapping[str, Any]) -> str:
+    """The type of one prediction, from its ``kind`` (a prediction without one is a plain number)."""
+    return _TYPE_OF_KIND.get(str(prediction.get("kind") or "count"), "number")
+
+
+def typed_negative_ok(predicted: Sequence[Mapping[str, Any]], suite_type: str | None) -> bool:
+    """A negative read as its suite means it: nothing of the type the suite scores (anything at all for
+    a suite of every type)."""
+    if suite_type is None:
+        return not predicted
+    return all(type_of(p) != suite_type for p in predicted)
 
 
 def _number(x: object) -> float | None:
@@ -237,18 +286,25 @@ class FileScore:
     value: Rate = field(default_factory=Rate)
     unit: Rate = field(default_factory=Rate)
     negatives: Rate = field(default_factory=Rate)
+    negatives_typed: Rate = field(default_factory=Rate)  #: negatives of the suite's type (module docstring)
     failures: list[tuple[str, str, list[Prediction]]] = field(default_factory=list)
 
-    def add(self, verdict: Verdict) -> None:
+    def add(self, verdict: Verdict, typed_ok: bool | None = None) -> None:
         if verdict.kind == "neg":
             self.negatives.add(verdict.ok)
+            self.negatives_typed.add(verdict.ok if typed_ok is None else typed_ok)
         elif verdict.kind == "pos":
             self.value.add(verdict.ok)
             if verdict.unit_ok is not None:
                 self.unit.add(verdict.unit_ok)
 
+    def rates(self) -> dict[str, Rate]:
+        return {"value": self.value, "unit": self.unit, "negatives": self.negatives,
+                "negatives_typed": self.negatives_typed}  # fmt: skip
+
     def merge(self, other: FileScore) -> None:
-        for mine, theirs in ((self.value, other.value), (self.unit, other.unit), (self.negatives, other.negatives)):
+        for name, mine in self.rates().items():
+            theirs = other.rates()[name]
             mine.passed += theirs.passed
             mine.total += theirs.total
 
@@ -263,16 +319,19 @@ def spec_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.jsonl"))
 
 
-def score_file(records: Iterable[Mapping[str, Any]], extract: Extract) -> FileScore:
-    return score_predicted((record, extract(record["input"])) for record in records)
+def score_file(records: Iterable[Mapping[str, Any]], extract: Extract, suite_type: str | None = None) -> FileScore:
+    return score_predicted(((record, extract(record["input"])) for record in records), suite_type)
 
 
-def score_predicted(pairs: Iterable[tuple[Mapping[str, Any], list[Prediction]]]) -> FileScore:
-    """The rates of (record, what the extractor returned for its input) pairs."""
+def score_predicted(
+    pairs: Iterable[tuple[Mapping[str, Any], list[Prediction]]], suite_type: str | None = None
+) -> FileScore:
+    """The rates of (record, what the extractor returned for its input) pairs from a suite that scores
+    ``suite_type`` (``None``: every type)."""
     score = FileScore()
     for record, predicted in pairs:
         verdict = score_record(record["expected"], predicted)
-        score.add(verdict)
+        score.add(verdict, typed_negative_ok(predicted, suite_type) if verdict.kind == "neg" else None)
         if verdict.kind != "unscored" and (not verdict.ok or verdict.unit_ok is False):
             score.failures.append((str(record.get("id")), record["input"], predicted))
     return score
@@ -303,11 +362,12 @@ def our_quantities(text: str) -> list[Prediction]:
         ):
             lo, hi = float(m.value), float(nxt.value)
             out.append(
-                {"text": m.quote + " " + nxt.quote, "value": (lo + hi) / 2, "min": lo, "max": hi, "unit": nxt.unit}
-            )
+                {"text": m.quote + " " + nxt.quote, "value": (lo + hi) / 2, "min": lo, "max": hi, "unit": nxt.unit,
+                 "kind": nxt.kind}
+            )  # fmt: skip
             i += 2
             continue
-        out.append({"text": m.quote, "value": float(m.value), "unit": m.unit})
+        out.append({"text": m.quote, "value": float(m.value), "unit": m.unit, "kind": m.kind})
         i += 1
     return out
 
@@ -316,6 +376,7 @@ def quantulum3_quantities(text: str) -> list[Prediction]:
     """quantulum3's ``parse`` (0.10.0; its optional classifier is not installed): value, unit name, surface.
 
     A range comes back as its midpoint with an uncertainty (the half-width): its ends are offered too.
+    The kind comes from quantulum3's entity (``currency``, ``length``, ``dimensionless``, ...).
     """
     import warnings
 
@@ -326,14 +387,33 @@ def quantulum3_quantities(text: str) -> list[Prediction]:
         found = parser.parse(text)
     out: list[Prediction] = []
     for q in found:
-        item: Prediction = {"text": q.surface, "value": q.value, "unit": q.unit.name}
+        item: Prediction = {"text": q.surface, "value": q.value, "unit": q.unit.name, "kind": _q3_kind(q.unit)}
         if q.uncertainty:
             item["min"], item["max"] = q.value - q.uncertainty, q.value + q.uncertainty
         out.append(item)
     return out
 
 
+def _q3_kind(unit: Any) -> str:
+    """Our kind for a quantulum3 unit: its entity read as the suites' types (module docstring)."""
+    entity = unit.entity.name
+    if entity == "currency":
+        return "money"
+    if unit.name in ("percentage", "percent"):
+        return "percent"
+    if entity == "dimensionless":
+        return "count"
+    return "duration" if entity == "time" else "other"
+
+
 SYSTEMS: dict[str, Extract] = {"ours": our_quantities, "quantulum3": quantulum3_quantities}
+
+
+def _line(label: str, score: FileScore) -> str:
+    rates = score.rates()
+    return f"{label:<36} {rates['value']!s:>18} {rates['unit']!s:>18} " + " ".join(
+        f"{rates[name]!s:>16}" for name in ("negatives", "negatives_typed")
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -348,18 +428,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     extract = SYSTEMS[args.system]
     total = FileScore()
     table: dict[str, dict[str, list[int]]] = {}
-    print(f"{'file':<36} {'value':>18} {'unit':>18} {'negatives':>16}")
+    print(f"{'file':<36} {'value':>18} {'unit':>18} {'negatives':>16} {'neg., suite type':>16}")
     for name in spec_files(args.root):
-        score = score_file(read_records(args.root / f"{name}.jsonl"), extract)
+        score = score_file(read_records(args.root / f"{name}.jsonl"), extract, SUITE_TYPES.get(name))
         total.merge(score)
-        table[name] = {k: [r.passed, r.total] for k, r in vars(score).items() if isinstance(r, Rate)}
-        print(f"{name:<36} {score.value!s:>18} {score.unit!s:>18} {score.negatives!s:>16}")
+        table[name] = {k: [r.passed, r.total] for k, r in score.rates().items()}
+        print(_line(name, score))
         for rid, text, predicted in score.failures[: args.show_failures]:
             got = [(p.get("text"), p.get("value"), p.get("unit")) for p in predicted]
             print(f"    FAIL {rid}: {text[:90]!r}\n      got: {got}")
-    print(f"{'all files':<36} {total.value!s:>18} {total.unit!s:>18} {total.negatives!s:>16}")
+    print(_line("all files", total))
     if args.json:
-        table["all"] = {k: [r.passed, r.total] for k, r in vars(total).items() if isinstance(r, Rate)}
+        table["all"] = {k: [r.passed, r.total] for k, r in total.rates().items()}
         args.json.write_text(json.dumps({"system": args.system, "files": table}, indent=1) + "\n", encoding="utf-8")
     return 0
 

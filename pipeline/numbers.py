@@ -291,6 +291,8 @@ class NumberVocab:
         tens = [w for w, v in self.cardinals.items() if 20 <= v < 100 and v % 10 == 0]
         units = [w for w, v in self.fractions.items() if v < 10] + list(self.compound_ordinals)
         compound_lead = rf"\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(tens)})(?:{_SEP.pattern})(?:{alt(units)})\b)"
+        # "half of the voters": a share of a group (the scanner decides whether it is one)
+        compound_lead += r"|\bhalf(?=[ \t]+of[ \t])"
         self.words_re = re.compile(
             rf"{self.vulgar_class}|\b(?:{alt(words)})\b|\b(?:{alt(self.articles)})[ \t]+(?=(?:{alt(lead)})\b)"
             rf"|{fraction_lead}|{compound_lead}",
@@ -803,7 +805,8 @@ def _digit_start_ok(text: str, start: int, prefixes: tuple[str, ...]) -> bool:
         return False
     if before.isalpha() or before == "_":
         return any(text.endswith(p, 0, start) for p in prefixes)
-    return True
+    # the power of a unit ("km^2", "m^3") is not a number
+    return not (before == "^" and start > 1 and text[start - 2].isalpha())
 
 
 #: what may stand before a minus sign that belongs to the number ("-5", "(-5", "$-50.8bn", "€-3")
@@ -1208,6 +1211,9 @@ def _word_tail(text: str, pos: int, vocab: NumberVocab, after_digits: bool) -> i
                     and nxt in ("scale", "article")
                     and _fraction_of_scale(text, tok.end, vocab)
                 )
+                # "nearly half of the voters", "Half of them": a share of a group ("the second half of
+                # the year" is a period)
+                ok = ok or (kind == "fraction" and prev == "" and _half_of_group(text, tok.start, tok.end))
                 kind = "fraction"
             elif kind == "point":
                 ok = prev in ("", "cardinal", "cardinal_tens", "hundred", "scale") and nxt == "cardinal"
@@ -1294,6 +1300,20 @@ def _article_compound(text: str, article: _Token, vocab: NumberVocab) -> bool:
         return False
     value = vocab.cardinals[tens.lower]
     return 20 <= value < 100 and value % 10 == 0 and _compound_ahead(text, tens, vocab)
+
+
+_HALF_OF = re.compile(r"half[ \t]+of[ \t]", re.IGNORECASE)
+#: words before "half of" that make it a part of a period or a place, not a share ("the second half of")
+_NOT_SHARE_BEFORE = re.compile(
+    r"\b(?:the|a|an|this|that|each|every|first|second|last|other|latter|former|back|front|top|bottom|upper|"
+    r"lower|better|northern|southern|eastern|western)[ \t]+$",
+    re.IGNORECASE,
+)
+
+
+def _half_of_group(text: str, start: int, end: int) -> bool:
+    """A bare "half" before "of", not after a word that makes it a period or a place."""
+    return _HALF_OF.match(text, start) is not None and _NOT_SHARE_BEFORE.search(text, max(0, start - 12), start) is None
 
 
 def _fraction_of_scale(text: str, pos: int, vocab: NumberVocab) -> bool:

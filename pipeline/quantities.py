@@ -318,8 +318,8 @@ def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
     tokenizer: Any = nlp.tokenizer
     tokenizer.prefix_search = compile_prefix_regex(prefix_rules).search
     infixes = list(nlp.Defaults.infixes or []) + [
-        # digits then letters: 10kW, 99km2, 3.6bn, 155mph (not ordinals 19th, decades 1990s)
-        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉″])",
+        # digits then letters: 10kW, 99km2, 3.6bn, 155mph, 100元 (not ordinals 19th, decades 1990s)
+        r"(?<=[0-9])(?=(?!(?:st|nd|rd|th|s)\b)[A-Za-z%°µμ℃℉″元¢])",
         # 1%of -> 1 % of
         r"(?<=%)(?=[A-Za-z])",
         # 3.5–4.0 -> 3.5 – 4.0 (a dash between numbers is a range connector)
@@ -584,6 +584,8 @@ class QuantityTokens:
                 continue  # "FA Cup finals", "eight World Cups": a capitalized word inside a name is no unit
             if role == "after" and _compound_tail(doc, start):
                 continue  # "person-years", "man-hours": the unit word is the tail of another noun
+            if role == "after" and _quote_not_prime(doc, start):
+                continue  # 'the "Top 10" list': a quote mark that closes a quotation is no inch or foot
             key = names[match_id]
             entry = self.unit_by_key[key]
             if any(doc[i]._.unit and doc[i]._.unit != key for i in range(start, end)):
@@ -631,6 +633,29 @@ def _inside_name(doc: Doc, start: int) -> bool:
         return False
     prev = doc[start - 1]
     return (prev.is_title or (prev.is_upper and prev.is_alpha)) and not prev._.numeral and not prev.like_num
+
+
+#: quote marks that may stand for a prime (feet) or a double prime (inches), each with its opening forms
+_QUOTE_OPENERS = {'"': ('"',), "''": ("``", "''"), "'": ("'", "`"), "”": ("“",), "’": ("‘",)}
+
+
+def _quote_not_prime(doc: Doc, start: int) -> bool:
+    """The token at ``start`` is a quote mark that is no prime: it does not follow a number, or it closes
+    a quotation opened earlier in the sentence (``"Top 10"`` ends a title; ``5"`` is five inches). A
+    mark right after a number with no quotation open is a prime itself (``a 55" TV and a 5" phone``)."""
+    openers = _QUOTE_OPENERS.get(doc[start].text)
+    if openers is None:
+        return False
+    if start == 0 or not doc[start - 1]._.numeral:
+        return True
+    open_ = False
+    for i, tok in enumerate(doc[:start]):
+        if tok.text not in openers and tok.text != doc[start].text:
+            continue
+        if not open_ and i > 0 and doc[i - 1]._.numeral:
+            continue  # a prime after a number
+        open_ = not open_
+    return open_
 
 
 def _compound_tail(doc: Doc, start: int) -> bool:
@@ -835,15 +860,26 @@ class QuantityFinder:
             lo_v, hi_v = self._numeral_value(doc, nums[0]), self._numeral_value(doc, nums[1])
             if lo_v is None or hi_v is None:
                 return []
-            lo_unit, lo_span = self._unit_in(doc, start, nums[1][0], nums[0])
+            # the low end's unit is written before it or right after it; a unit in the words between the
+            # two ends is neither's ("from $75 a barrel in June to $46")
+            lo_end = nums[0][1]
+            while lo_end < nums[1][0] and doc[lo_end]._.unit_after:
+                lo_end += 1
+            lo_unit, lo_span = self._unit_in(doc, start, lo_end, nums[0])
             # the high end's unit is searched after the connector, and after the low end's own unit
             # when it follows the number ("9.4 per cent to $84": "cent" is not the high end's unit)
             hi_from = nums[0][1] + 1
             if lo_span[0] == nums[0][1] and doc[lo_span[0]]._.unit_after:
                 hi_from = lo_span[1] + 1
+            connector = nums[1][0]
+            while connector > lo_end and doc[connector - 1]._.unit_before:
+                connector -= 1
+            hi_from = max(hi_from, connector)
             hi_unit, hi_span = self._unit_in(doc, hi_from, end, nums[1])
-            if lo_unit and hi_unit != lo_unit and not (hi_unit == "" and lo_span[0] < nums[0][0]):
-                return []  # "rose 7% to $2.3 billion": two quantities, not one range
+            shares_unit = hi_unit == "" and (lo_span[0] < nums[0][0] or doc[start].lower_ == "from")
+            if lo_unit and hi_unit != lo_unit and not shares_unit:
+                # "rose 7% to $2.3 billion": two quantities, not one range; "from 208 pounds to 193" is one
+                return []
             unit, unit_span = (hi_unit, hi_span) if hi_unit else (lo_unit, lo_span)
             if rule.unit:
                 unit = rule.unit
@@ -861,10 +897,6 @@ class QuantityFinder:
             if rate is not None:
                 unit = f"{unit} per {rate[0]}"
                 end = rate[1]
-            lo_end = nums[0][1]
-            # a unit written on the low end too ("$5 to $10", "5% to 6%")
-            while lo_end < nums[1][0] and doc[lo_end]._.unit_after:
-                lo_end += 1
             kind = rule.kind or (self.unit_kinds.get(unit.split(" per ")[0], "count") if unit else "count")
             lo = _Candidate(
                 item,
@@ -922,6 +954,8 @@ class QuantityFinder:
         quote = (doc[num[0]].idx, _end_char(doc, num[1])) if rule.quote == "number" else None
         # rates: "$10 per gram", "63 cents per share", "$1,271.2 an ounce"
         rate = self._rate_tail(doc, end) if unit and quote is None else None
+        if rate is None and kind == "money" and quote is None and _names_currency(doc, end, unit):
+            rate = self._rate_tail(doc, end + 1)  # "$76 US a barrel": the currency named again, then the rate
         rate_end = -1
         if rate is not None:
             unit = f"{unit} per {rate[0]}"
@@ -1138,9 +1172,13 @@ class QuantityFinder:
                     )
                 )
         candidates.sort(key=lambda c: (-c.priority, -(c.end - c.start), c.start))
-        # a range whose low end is vetoed ("in 2018 to 3.9 million": a year) is no range: its high end
-        # stands alone, read by the next rule that matches it
-        broken = {(c.rule_id, c.start, c.end) for c in candidates if c.range_low and self._is_vetoed(c, vetoed)}
+        # a range with a vetoed end ("in 2018 to 3.9 million", "between 1600 and 1900": a year) is no range:
+        # the other end stands alone, read by the next rule that matches it
+        broken = {
+            (c.rule_id, c.start, c.end)
+            for c in candidates
+            if c.rule is not None and c.rule.rule.range and self._is_vetoed(c, vetoed)
+        }
         chosen: list[_Candidate] = []
         taken: set[int] = set()
         for c in candidates:
@@ -1441,6 +1479,15 @@ class QuantityFinder:
 
 
 _NOT_RATE_AFTER = {"earlier", "ago", "later", "before", "after", "prior", "back", "since"}
+
+
+def _names_currency(doc: Doc, at: int, unit: str) -> bool:
+    """The token at ``at`` names the currency ``unit`` again, by its code or the start of it (``$76 US``,
+    ``$76 U.S.``, ``C$5 CAD``)."""
+    if at >= len(doc) or not unit.isupper():
+        return False
+    written = doc[at].text.replace(".", "")
+    return 2 <= len(written) <= 3 and written.isupper() and written.isalpha() and unit.startswith(written)
 
 
 def _scale_of(doc: Doc, span: tuple[int, int], vocab: NumberVocab) -> Decimal | None:

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from benchmarks.newsquant import Conventions, counted_phrase, half_of
+from benchmarks.newsquant import Conventions, counted_phrase, extract, half_of, parser, share_unit
+from pipeline.extract import default_extractor
 from pipeline.types import Quantity
 
 
@@ -43,3 +44,23 @@ def test_counted_phrase_as_written_with_our_singular_only_for_a_suffix(
 ) -> None:
     conventions = Conventions({}, {"people": "person"})
     assert counted_phrase(_count(text, number, phrase, unit), text, unit, conventions) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A third of the city population moved to the coast.", "% city population"),
+        ("One out of four Danes owns a boat.", "% dane"),
+        ("The firm hired 300 people, and a quarter of them quit.", "% -"),
+        ("Turnout reached 0.5 of the electorate.", None),
+        ("Two thirds of voters backed the plan.", "% voter"),
+    ],
+)
+def test_a_fraction_of_a_group_is_a_percent_of_the_group(text: str, expected: str | None) -> None:
+    extractor = default_extractor()
+    clean, pairs = extract(extractor, text)
+    conventions = Conventions.of(extractor)
+    fractions = [q for q, _ in pairs if 0 < q.value < 1]
+    assert len(fractions) == 1, pairs
+    assert share_unit(fractions[0], clean, conventions, parser(extractor.nlp)) == expected

@@ -114,7 +114,10 @@ def test_no_unit_is_carried_from_a_time_frame(nlp: Language) -> None:
 @pytest.mark.slow
 def test_a_duration_that_is_the_subject_still_carries(nlp: Language) -> None:
     found = _found(nlp, "The term was cut from six years to four.")
-    assert [(q, u) for q, _, u, _ in found] == [("six years", "year"), ("four", "year")]
+    # a from-to span (range.from_to): the high end with no unit takes the low end's
+    assert [(q, u) for q, _, u, _ in found] == [("from six years", "year"), ("four", "year")]
+    found = _found(nlp, "The term was cut by two years to four.")
+    assert [(q, u) for q, _, u, _ in found] == [("two years", "year"), ("four", "year")]
 
 
 @pytest.mark.slow
