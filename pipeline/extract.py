@@ -43,11 +43,22 @@ from typing import Any, Generic, TypeVar
 from spacy import about as spacy_about
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import minibatch
+from spacy.util import get_package_version, minibatch
 from tqdm import tqdm
 
 from pipeline.attribute import AttributionRules, DocContext, SentenceInput, attribute_document, load_attribution_rules
 from pipeline.cache import ArticleCache, fingerprint, module_sources
+from pipeline.engine import (
+    BatchResult,
+    EngineError,
+    LoadError,
+    Tally,
+    add_engine_arguments,
+    engine_settings,
+    estimated_words,
+    open_engine,
+    stream_rows,
+)
 from pipeline.normalize import NormalizedDoc, load_normalized, normalize_text
 from pipeline.params import load_params
 from pipeline.quantities import DEFAULT_MODEL, load_nlp
@@ -56,6 +67,7 @@ from pipeline.sentences import split_sentences
 from pipeline.types import MENTION_COLUMNS, Mention, Quantity
 
 __all__ = [
+    "ExtractJob",
     "Extractor",
     "SentenceQuantities",
     "default_extractor",
@@ -332,18 +344,23 @@ EXTRACT_MODULES = (
 )
 
 
+def rules_digest(rules_dir: str | Path) -> str:
+    """Hash of every file under ``rules_dir``: by path relative to it (a moved file is a change) and
+    bytes; where the folder lives does not matter."""
+    rules_dir = Path(rules_dir)
+    rules = hashlib.sha256()
+    for path in sorted(p for p in rules_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        rules.update(path.relative_to(rules_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return rules.hexdigest()
+
+
 def stage_fingerprint(extractor: Extractor, rules_dir: str | Path, settings: Mapping[str, Any]) -> str:
     """Everything besides the document that its mentions depend on: every file under ``rules_dir``,
     the ``extract.*`` params (``settings``, with the model name), the model's name and version, the
     spaCy version, and the code of :data:`EXTRACT_MODULES`."""
-    rules_dir = Path(rules_dir)
-    rules = hashlib.sha256()
-    # by path relative to rules/ (a moved file is a change) and bytes; where rules/ lives does not matter
-    for path in sorted(p for p in rules_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        rules.update(path.relative_to(rules_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     meta = extractor.nlp.meta
     extra = [
-        "rules=" + rules.hexdigest(),
+        "rules=" + rules_digest(rules_dir),
         "extract=" + json.dumps(dict(settings), sort_keys=True, default=str),
         f"model={meta.get('lang', '')}_{meta.get('name', '')}=={meta.get('version', '')}",
         f"spacy=={spacy_about.__version__}",
@@ -448,20 +465,29 @@ def add_stage_arguments(parser: argparse.ArgumentParser, params: Mapping[str, An
     parser.add_argument(
         "--cache",
         default=(params.get("cache") or {}).get("dir", ".cache"),
-        help="per-article cache folder ('' turns it off)",
+        help="per-article cache folder or fsspec URL ('' turns it off)",
     )
+    add_engine_arguments(parser, params)
 
 
-def read_documents(paths_in: Sequence[Path], seeds: Path, skipped: list[str]) -> Iterator[tuple[NormalizedDoc, str]]:
-    """Each normalized document with its raw text. One unreadable or stale article is reported on stderr,
-    named in ``skipped`` and left out; the others still go through."""
+def print_error(message: str) -> None:
+    """Where a stage reports a problem by default: one line on stderr."""
+    print(message, file=sys.stderr)
+
+
+def read_documents(
+    paths_in: Sequence[Path], seeds: Path, skipped: list[str], report: Callable[[str], None] = print_error
+) -> Iterator[tuple[NormalizedDoc, str]]:
+    """Each normalized document with its raw text. One unreadable or stale article is reported (on
+    stderr unless ``report`` says otherwise), named in ``skipped`` and left out; the others still go
+    through."""
     for path in paths_in:
         try:
             ndoc = load_normalized(path)
             raw = read_raw(ndoc, seeds)
         except (StaleInput, OSError, ValueError, KeyError, TypeError) as exc:
             reason = exc if isinstance(exc, StaleInput | OSError) else f"not a normalized document ({exc!r})"
-            print(f"error: {path}: {reason}; skipped", file=sys.stderr)
+            report(f"error: {path}: {reason}; skipped")
             skipped.append(path.name)
             continue
         yield ndoc, raw
@@ -482,6 +508,51 @@ def write_atomically(path: Path, write: Callable[[io.TextIOBase], int]) -> int:
     return n
 
 
+@dataclass(frozen=True)
+class ExtractJob:
+    """The stage's work on a batch of normalized documents, shipped to an engine (:mod:`pipeline.engine`):
+    paths and settings only; each worker builds the :class:`Extractor` once and keeps it."""
+
+    seeds: Path
+    rules: Path
+    model: str
+    batch_size: int
+    cache_dir: str  #: '' turns the per-article cache off; else a folder or fsspec URL every worker reaches
+    settings: Mapping[str, Any]  #: the extract.* params (model and batch size included): the cache key
+
+    @property
+    def kind(self) -> str:
+        return "extract"
+
+    def resource_key(self) -> str:
+        """Code, rules, settings and model version; a worker whose own differ refuses to run."""
+        extra = [
+            "rules=" + rules_digest(self.rules),
+            "extract=" + json.dumps(dict(self.settings), sort_keys=True, default=str),
+            f"model={self.model}=={get_package_version(self.model)}",
+            f"spacy=={spacy_about.__version__}",
+        ]
+        return fingerprint(module_sources(EXTRACT_MODULES), extra)
+
+    def load(self) -> tuple[Extractor, str]:
+        extractor = Extractor(self.model, self.rules, self.batch_size)
+        return extractor, stage_fingerprint(extractor, self.rules, self.settings)
+
+    def weight(self, item: Path) -> int:
+        return estimated_words(self.seeds / f"{item.stem}.txt")
+
+    def name(self, item: Path) -> str:
+        return item.name
+
+    def __call__(self, loaded: tuple[Extractor, str], items: Sequence[Path]) -> BatchResult[Mention]:
+        extractor, stage = loaded
+        cache = ArticleCache(self.cache_dir or None, "extract", stage)
+        skipped: list[str] = []
+        problems: list[str] = []
+        mentions = tuple(run(read_documents(items, self.seeds, skipped, problems.append), extractor, cache))
+        return BatchResult(mentions, tuple(skipped), tuple(problems), cache.hits, cache.misses)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     params = load_params()
     paths = params.get("paths", {})
@@ -494,12 +565,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--published", default=None, help="with --stdin: publication date (YYYY-MM-DD)")
     args = parser.parse_args(argv)
 
-    try:
-        extractor = Extractor(args.model, args.rules, args.batch_size)
-    except RuleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     if args.stdin:
+        try:
+            extractor = Extractor(args.model, args.rules, args.batch_size)
+        except RuleError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         text = sys.stdin.read()
         mentions = extract_text(text, args.published, extractor=extractor)
         if args.jsonl:
@@ -509,28 +580,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_mentions(mentions, sys.stdout)  # type: ignore[arg-type]
         return 0
 
+    try:
+        engine_params = engine_settings(args)
+    except RuleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     paths_in = sorted(args.normalized.glob("*.json"))
     if not paths_in:
         print(f"error: no normalized documents in {args.normalized}", file=sys.stderr)
         return 1
 
-    skipped: list[str] = []
     settings = {**settings, "model": args.model, "batch_size": args.batch_size}
-    cache = ArticleCache(args.cache or None, "extract", stage_fingerprint(extractor, args.rules, settings))
-    docs = read_documents(paths_in, args.seeds, skipped)
-    stream = run(docs, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in))
+    job = ExtractJob(args.seeds, args.rules, args.model, args.batch_size, args.cache or "", settings)
+    tally = Tally()
     try:
-        n = write_atomically(args.out, lambda fh: write_mentions(stream, fh))
-    except (StaleInput, OSError) as exc:
+        with open_engine(engine_params) as engine:
+            outcomes = engine.map(job, paths_in, progress="extract" if sys.stderr.isatty() else None)
+            n = write_atomically(args.out, lambda fh: write_mentions(stream_rows(outcomes, tally, print_error), fh))
+    except (LoadError, EngineError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    skipped = tally.skipped
     print(
         f"extract: {n} mention(s) from {len(paths_in) - len(skipped)} article(s) written to {args.out} "
-        f"({cache.hits} unchanged, from the cache; {cache.misses} parsed"
+        f"({tally.hits} unchanged, from the cache; {tally.misses} parsed"
         + (f"; {len(skipped)} skipped: {', '.join(skipped)})" if skipped else ")")
     )
     return 1 if skipped and len(skipped) == len(paths_in) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # through the importable module: an engine ships pipeline.extract's job to its workers, which cannot
+    # import a class of __main__
+    from pipeline.extract import main as stage_main
+
+    sys.exit(stage_main())
