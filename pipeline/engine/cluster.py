@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import dask
 from distributed import Client, Future, LocalCluster, as_completed, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
@@ -95,13 +96,16 @@ class ClusterEngine:
     @classmethod
     def local(cls, workers: int, task_words: int) -> ClusterEngine:
         """A LocalCluster of ``workers`` processes, one thread each (spaCy holds the GIL)."""
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        # saturation 1.0: a worker holds only the task it runs, so when it dies no innocent task
+        # queued behind it is counted as having killed it
+        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # any free port: several runs may share the machine
+                silence_logs=logging.ERROR,
+            )
         return cls(Client(cluster), task_words, cluster)
 
     @classmethod
