@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pipeline.engine.base import Engine, EngineError, Tally, stream_rows
 from pipeline.engine.batches import BYTES_PER_WORD, Batch, estimated_words, plan_batches
 from pipeline.engine.inprocess import InProcessEngine
-from pipeline.engine.job import ArticleJob, BatchResult, Done, Failed, LoadError, Outcome, TaskStats
+from pipeline.engine.job import ArticleJob, BatchResult, Done, Failed, LoadError, Outcome, TaskStats, peak_rss_mb
 from pipeline.engine.settings import ENGINE_KEYS, EngineSettings, add_engine_arguments, engine_settings
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "engine_settings",
     "estimated_words",
     "open_engine",
+    "peak_rss_mb",
     "plan_batches",
     "stream_rows",
 ]
