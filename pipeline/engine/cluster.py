@@ -110,15 +110,15 @@ class ClusterEngine:
 
     @classmethod
     def connect(cls, address: str, workers: int, task_words: int, timeout: float = 120) -> ClusterEngine:
-        """A running scheduler; waits up to ``timeout`` seconds for ``workers`` workers."""
+        """A running scheduler (reached within 30 s); waits up to ``timeout`` seconds for ``workers`` workers."""
         try:
-            client = Client(address, timeout=timeout)
+            client = Client(address, timeout=30)
         except OSError as exc:
             raise EngineError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         try:
             client.wait_for_workers(workers, timeout=timeout)
         except TimeoutError:
-            joined = len(client.scheduler_info()["workers"])
+            joined = len(client.nthreads())
             client.close()
             raise EngineError(
                 f"{address}: {joined} worker(s) joined within {timeout:.0f} s, engine.workers asks for {workers}"
@@ -140,13 +140,13 @@ class ClusterEngine:
 
     @property
     def workers(self) -> int:
-        return len(self.client.scheduler_info()["workers"])
+        return len(self.client.nthreads())
 
     def threads(self) -> int:
-        return sum(int(w["nthreads"]) for w in self.client.scheduler_info()["workers"].values()) or 1
+        return sum(self.client.nthreads().values()) or 1
 
     def _warn_about_threads(self) -> None:
-        threaded = [a for a, w in self.client.scheduler_info()["workers"].items() if int(w["nthreads"]) > 1]
+        threaded = [address for address, threads in self.client.nthreads().items() if threads > 1]
         if threaded:
             print(
                 f"warning: {len(threaded)} worker(s) have several threads; each runs one batch at a time "
