@@ -92,9 +92,11 @@ class Run:
     wall: float
     tasks: int
     task_seconds: float  #: sum over tasks of the compute time inside the job
+    task_cpu: float  #: sum over tasks of the worker's CPU time inside the job
     mentions: int
     sha256: str
     load_average: float
+    client_cpu: float  #: CPU seconds of this process (with a LocalCluster: client and scheduler)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)  #: per worker pid, after this chunk
 
 
@@ -145,9 +147,9 @@ def time_engine(name: str, engine: Engine, job: ExtractJob, paths: Sequence[Path
 
     sink = _Digest()
     load = os.getloadavg()[0]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     mentions = write_mentions(stream_rows(watched(engine.map(job, paths)), Tally(), print), sink)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     peaks: dict[str, float] = {}
     for done in tasks:
         worker = str(done.stats.pid)
@@ -161,11 +163,26 @@ def time_engine(name: str, engine: Engine, job: ExtractJob, paths: Sequence[Path
         wall=wall,
         tasks=len(tasks),
         task_seconds=sum(done.stats.seconds for done in tasks),
+        task_cpu=sum(done.stats.cpu_seconds for done in tasks),
         mentions=mentions,
         sha256=sink.sha.hexdigest(),
         load_average=load,
+        client_cpu=cpu,
         peak_rss_mb=peaks,
     )
+
+
+def warm_up(engine: ClusterEngine, job: ExtractJob, paths: Sequence[Path]) -> None:
+    """One article per task until every worker has run one (and loaded its model)."""
+    saved, engine.task_words = engine.task_words, 1
+    try:
+        for _ in range(5):
+            pids = {o.stats.pid for o in engine.map(job, paths) if isinstance(o, Done)}
+            if len(pids) >= engine.workers:
+                return
+        raise RuntimeError(f"warm-up reached {len(pids)} of {engine.workers} workers")
+    finally:
+        engine.task_words = saved
 
 
 def dispatch_overhead(engine: ClusterEngine, round_trips: int = 30, pipelined: int = 400) -> dict[str, float]:
@@ -225,8 +242,12 @@ def summarize(runs: list[Run], workers: dict[str, int]) -> dict[str, dict[str, f
             "words_per_s": words / wall,
             "tasks": tasks,
             "mean_task_s": busy / tasks,
+            "words_per_busy_s": words / busy,  # one worker's speed while it computes
+            "words_per_cpu_s": words / sum(r.task_cpu for r in group),  # ... per second of CPU it got
+            "cpu_share": sum(r.task_cpu for r in group) / busy,  # of a core, while computing
             "overhead_ms_per_task": (workers[name] * wall - busy) / tasks * 1000,
             "busy_share": busy / (workers[name] * wall),
+            "client_cpu_s_per_1m_words": sum(r.client_cpu for r in group) / words * 1e6,
         }
     return out
 
@@ -236,16 +257,36 @@ def format_report(
 ) -> str:
     lines = [
         f"{'engine':10s} {'words':>10s} {'wall s':>8s} {'words/s':>9s} {'tasks':>6s} {'task s':>7s} "
-        f"{'overhead ms/task':>17s} {'busy':>6s} {'start+load s':>13s}"
+        f"{'overhead ms/task':>17s} {'busy':>6s} {'words/s/worker busy':>20s} {'words/CPU s':>12s} "
+        f"{'CPU share':>10s} {'start+load s':>13s}"
     ]
     for name, s in summary.items():
         lines.append(
             f"{name:10s} {s['words']:10,.0f} {s['wall']:8.1f} {s['words_per_s']:9,.0f} {s['tasks']:6.0f} "
-            f"{s['mean_task_s']:7.2f} {s['overhead_ms_per_task']:17.1f} {s['busy_share']:6.1%} {startup[name]:13.1f}"
+            f"{s['mean_task_s']:7.2f} {s['overhead_ms_per_task']:17.1f} {s['busy_share']:6.1%} "
+            f"{s['words_per_busy_s']:20,.0f} {s['words_per_cpu_s']:12,.0f} {s['cpu_share']:10.1%} "
+            f"{startup[name]:13.1f}"
         )
     if ONE in summary and TWO in summary:
         ratio = summary[TWO]["words_per_s"] / summary[ONE]["words_per_s"]
         lines.append(f"speed-up, 2 workers over 1: {ratio:.2f}x (target >= 1.8x)")
+        per_chunk = [
+            next(r for r in runs if r.chunk == i and r.engine == ONE).wall
+            / next(r for r in runs if r.chunk == i and r.engine == TWO).wall
+            for i in sorted({r.chunk for r in runs})
+        ]
+        lines.append("per chunk: " + ", ".join(f"{x:.2f}x" for x in per_chunk))
+        cpu_ratio = 2 * summary[TWO]["words_per_cpu_s"] * summary[TWO]["busy_share"] / summary[ONE]["words_per_cpu_s"]
+        lines.append(
+            f"with a full core per worker (the CPU each got, not the wall clock): {cpu_ratio:.2f}x; "
+            f"the workers got {summary[TWO]['cpu_share']:.0%} of a core each while computing, "
+            f"1 worker {summary[ONE]['cpu_share']:.0%}"
+        )
+        client = summary[TWO]["client_cpu_s_per_1m_words"]
+        lines.append(
+            f"client and scheduler CPU on the cluster: {client:.1f} s per 1M words "
+            f"(one client core would keep up with {1e6 / client:,.0f} words/s)"
+        )
     lines.append(
         f"dispatch of an empty task on the cluster: {dispatch['round_trip_ms']:.1f} ms round trip, "
         f"{dispatch['pipelined_ms_per_task']:.1f} ms per task with many in flight"
@@ -309,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         startup[ONE] = time.perf_counter() - started
         started = time.perf_counter()
         with ClusterEngine.local(2, args.task_words) as two:
-            list(two.map(job, warm))
+            warm_up(two, job, [normalized[a.doc] for a in articles[:40]])
             startup[TWO] = time.perf_counter() - started
             engines: dict[str, Engine] = {ONE: one, TWO: two}
             runs = measure(engines, job, chunked(articles, args.chunks), normalized)

@@ -93,6 +93,7 @@ class TaskStats:
     worker: str  #: the worker's address, or "in-process"
     pid: int
     seconds: float  #: wall time inside the job on the worker
+    cpu_seconds: float  #: CPU time of the worker process meanwhile (below ``seconds``: it waited for a core)
     peak_rss_mb: float  #: high-water resident set of the worker process after the task
 
 
@@ -170,7 +171,7 @@ class Resources:
         meant to be shared between threads)."""
         with self._lock:
             loaded = self.get(job, key)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = job(loaded, items)
-            seconds = time.perf_counter() - started
-        return TaskOutput(result, TaskStats(self.where, os.getpid(), seconds, peak_rss_mb()))
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return TaskOutput(result, TaskStats(self.where, os.getpid(), seconds, cpu, peak_rss_mb()))
