@@ -230,7 +230,15 @@ def measure(
     return runs
 
 
-def summarize(runs: list[Run], workers: dict[str, int]) -> dict[str, dict[str, float]]:
+def idle_cpu_share(seconds: float = 10.0) -> float:
+    """Share of a core this process uses doing nothing (with a LocalCluster up: its scheduler's and
+    client's periodic work)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    time.sleep(seconds)
+    return (time.process_time() - cpu) / (time.perf_counter() - started)
+
+
+def summarize(runs: list[Run], workers: dict[str, int], idle: float) -> dict[str, dict[str, float]]:
     out = {}
     for name in dict.fromkeys(r.engine for r in runs):
         group = [r for r in runs if r.engine == name]
@@ -247,7 +255,9 @@ def summarize(runs: list[Run], workers: dict[str, int]) -> dict[str, dict[str, f
             "cpu_share": sum(r.task_cpu for r in group) / busy,  # of a core, while computing
             "overhead_ms_per_task": (workers[name] * wall - busy) / tasks * 1000,
             "busy_share": busy / (workers[name] * wall),
-            "client_cpu_s_per_1m_words": sum(r.client_cpu for r in group) / words * 1e6,
+            "client_idle_share": idle,
+            # beyond the idle share: what receiving, ordering and writing the results costs the client
+            "client_cpu_s_per_1m_words": (sum(r.client_cpu for r in group) - idle * wall) / words * 1e6,
         }
     return out
 
@@ -284,8 +294,9 @@ def format_report(
         )
         client = summary[TWO]["client_cpu_s_per_1m_words"]
         lines.append(
-            f"client and scheduler CPU on the cluster: {client:.1f} s per 1M words "
-            f"(one client core would keep up with {1e6 / client:,.0f} words/s)"
+            f"this process (client and LocalCluster scheduler): {summary[TWO]['client_idle_share']:.1%} of a core "
+            f"while idle, and {client:.1f} s of CPU per 1M words on top "
+            f"(one core for the client keeps up with {1e6 / max(client, 1e-9):,.0f} words/s)"
         )
     lines.append(
         f"dispatch of an empty task on the cluster: {dispatch['round_trip_ms']:.1f} ms round trip, "
@@ -352,11 +363,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with ClusterEngine.local(2, args.task_words) as two:
             warm_up(two, job, [normalized[a.doc] for a in articles[:40]])
             startup[TWO] = time.perf_counter() - started
+            idle = idle_cpu_share()
             engines: dict[str, Engine] = {ONE: one, TWO: two}
             runs = measure(engines, job, chunked(articles, args.chunks), normalized)
             dispatch = dispatch_overhead(two)
     load["end"] = os.getloadavg()
-    summary = summarize(runs, {ONE: 1, TWO: 2})
+    summary = summarize(runs, {ONE: 1, TWO: 2}, idle)
 
     print()
     print(f"machine: {json.dumps(machine())}; load average at start {load['start']}, end {load['end']}")
