@@ -49,7 +49,7 @@ from benchmarks.throughput import chunked, machine
 from pipeline.engine import BatchResult, Done, Engine, InProcessEngine, Outcome, Tally, peak_rss_mb, stream_rows
 from pipeline.engine.cluster import ClusterEngine
 from pipeline.extract import ExtractJob, write_mentions
-from pipeline.normalize import NormalizeJob, report_rows
+from pipeline.normalize import NormalizeJob, case_collisions, report_rows
 from pipeline.params import load_params
 from pipeline.quantities import DEFAULT_MODEL
 
@@ -126,9 +126,10 @@ def normalize_project(root: Path, rules: Path, task_words: int) -> list[Path]:
     """Normalized documents of ``root/seeds`` into ``root/normalized``, on a LocalCluster closed after."""
     out = root / "normalized"
     out.mkdir()
-    job = NormalizeJob(rules, 2_000_000, out, "")
+    seeds = sorted((root / "seeds").iterdir())
+    job = NormalizeJob(rules, 2_000_000, out, "", case_collisions(seeds))
     with ClusterEngine.local(2, task_words) as engine:
-        report = list(report_rows(engine.map(job, sorted((root / "seeds").iterdir())), Tally()))
+        report = list(report_rows(engine.map(job, seeds), Tally()))
     bad = [row for row in report if row.status != "ok"]
     if bad:
         raise RuntimeError(f"{len(bad)} generated article(s) could not be normalized: {bad[:3]}")
@@ -148,7 +149,7 @@ def time_engine(name: str, engine: Engine, job: ExtractJob, paths: Sequence[Path
     sink = _Digest()
     load = os.getloadavg()[0]
     started, cpu = time.perf_counter(), time.process_time()
-    mentions = write_mentions(stream_rows(watched(engine.map(job, paths)), Tally(), print), sink)
+    mentions = write_mentions(stream_rows(watched(engine.map(job, paths)), Tally()), sink)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     peaks: dict[str, float] = {}
     for done in tasks:

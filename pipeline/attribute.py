@@ -25,17 +25,24 @@ Resolution order, each step recorded in ``why`` and reflected in ``confidence``:
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from pipeline.attribution.entities import AnaphorRule, EntityResolver, Resolved
+from pipeline.attribution.measures import coordinated_items, measure_words
+from pipeline.attribution.names import DocNames, KnownEntity, NameFinder, NameRules
+from pipeline.attribution.years import Timeline, YearCue, YearReader, bind_year, opens_sentence
+from pipeline.linkage.measures import is_generic
 from pipeline.ruleio import StrictModel, check_unique_ids, load_rules
+from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
+from pipeline.sentences import split_sentences
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -91,8 +98,27 @@ class MeasureRule(StrictModel):
     examples: list[MeasureExample] = Field(min_length=1)
 
 
+class Expansion(StrictModel):
+    short: str
+    long: list[str] = Field(min_length=1)
+
+
 class MeasuresFile(StrictModel):
     drop_modifiers: list[str]
+    #: words of change ("growth of", "increase in"): the aspect says a figure is a change, not the measure
+    change_words: list[str] = Field(default_factory=list)
+    #: spelled-out forms written as their abbreviation ("research and development" -> "R&D")
+    expansions: list[Expansion] = Field(default_factory=list)
+    #: what a place's growth measures when nothing else is named ("Songshan Lake grew 11%")
+    place_measure: str = "GDP"
+    #: counted nouns that only count ("5.1 million people"): what the subject names is the measure
+    classifiers: list[str] = Field(default_factory=list)
+    #: collective nouns a "respectively" list replaces by its items ("the three main entities")
+    collectives: list[str] = Field(default_factory=list)
+    #: participles that locate a counted set without restricting it ("talents based in the city")
+    not_restrictions: list[str] = Field(default_factory=list)
+    #: phrases that change what is measured ("at constant prices", "per capita"): kept with the measure
+    qualifiers: list[str] = Field(default_factory=list)
     synonyms: list[MeasureRule]
 
 
@@ -105,7 +131,17 @@ class YearCues(StrictModel):
     present_words: list[str]
     relative: list[RelativeYears]
     not_as_of_before: list[str]
+    baseline_fillers: list[str]
+    binding_words: list[str]
+    generic_words: list[str]
+    founding_verbs: list[str]
     event_year_pattern: str
+
+    @field_validator("event_year_pattern")
+    @classmethod
+    def _linear_time(cls, value: str) -> str:
+        compile_rule_regex(value)  # ValueError (-> RuleError naming the field) when refused
+        return value
 
 
 class AspectCue(StrictModel):
@@ -118,10 +154,31 @@ class Anaphor(StrictModel):
     types: list[str] = Field(min_length=1)
 
 
+class AttributionExpect(StrictModel):
+    entity: str | None = None
+    year: int | None = None
+    year_source: str | None = None
+    aspect: str | None = None
+    measure: str | None = None
+
+
+class AttributionExample(StrictModel):
+    """An invented article (paragraphs split by blank lines), its date, the quote of one of its figures,
+    and what attribution must say about that figure."""
+
+    text: str
+    published: str = ""
+    quote: str
+    expect: AttributionExpect
+    xfail: str | None = None
+
+
 class AttributionFile(StrictModel):
     years: YearCues
     aspects: list[AspectCue]
     anaphora: list[Anaphor]
+    names: NameRules
+    examples: list[AttributionExample] = Field(min_length=1)
 
 
 def _words_regex(words: Sequence[str]) -> re.Pattern[str]:
@@ -135,6 +192,36 @@ class AttributionRules:
     measures: MeasuresFile
     cues: AttributionFile
     paths: tuple[Path, ...] = ()
+
+    def year_reader(self, published: int | None) -> YearReader:
+        """Year cues read against an article's publication year."""
+        return YearReader(
+            self.present_regex,
+            self.relative_regexes,
+            self.not_as_of_regex,
+            self.event_year_regex,
+            self.binding_regex,
+            _words_regex(self.cues.years.founding_verbs),
+            published,
+        )
+
+    @cached_property
+    def measure_qualifier_regex(self) -> re.Pattern[str]:
+        return _words_regex(self.measures.qualifiers)
+
+    @cached_property
+    def generic_regex(self) -> re.Pattern[str]:
+        return _words_regex(self.cues.years.generic_words)
+
+    @cached_property
+    def binding_regex(self) -> re.Pattern[str]:
+        words = "|".join(sorted((re.escape(w) for w in self.cues.years.binding_words), key=len, reverse=True))
+        return re.compile(r"[\s,)]*(?:(?:" + words + r")\s+)*", re.IGNORECASE)
+
+    @cached_property
+    def name_finder(self) -> NameFinder:
+        known = [KnownEntity(e.name, e.type, tuple(e.aliases)) for e in self.entities.entities]
+        return NameFinder(self.cues.names, known)
 
     @cached_property
     def entity_regex(self) -> re.Pattern[str]:
@@ -153,8 +240,40 @@ class AttributionRules:
         table: dict[str, MeasureRule] = {}
         for rule in self.measures.synonyms:
             for form in [rule.canonical, *rule.forms]:
-                table.setdefault(_normalize_phrase(form, self.measures.drop_modifiers), rule)
+                table.setdefault(_normalize_phrase(form, self.phrase_rules), rule)
         return table
+
+    @cached_property
+    def measure_parts(self) -> list[tuple[re.Pattern[str], MeasureRule]]:
+        """Synonym forms of more than one word, to replace inside a longer measure ("enterprise R&D spending"),
+        longest first."""
+        forms = [
+            (form, rule)
+            for form, rule in self.measure_forms.items()
+            if form != _normalize_phrase(rule.canonical, self.phrase_rules)
+        ]
+        forms.sort(key=lambda fr: (-len(fr[0]), fr[0]))
+        return [(re.compile(r"(?<![\w&-])" + re.escape(form) + r"(?![\w&-])"), rule) for form, rule in forms]
+
+    @cached_property
+    def phrase_rules(self) -> PhraseRules:
+        m = self.measures
+        expansions = [
+            (
+                re.compile(
+                    r"\b" + re.escape(long).replace(r"\ ", r"\s+") + r"\b(?:\s*\(\s*" + re.escape(e.short) + r"\s*\))?",
+                    re.IGNORECASE,
+                ),
+                e.short,
+            )
+            for e in m.expansions
+            for long in e.long
+        ]
+        return PhraseRules(
+            frozenset(d.lower() for d in m.drop_modifiers),
+            _words_regex(m.change_words) if m.change_words else None,
+            expansions,
+        )
 
     @cached_property
     def present_regex(self) -> re.Pattern[str]:
@@ -167,11 +286,12 @@ class AttributionRules:
     @cached_property
     def not_as_of_regex(self) -> re.Pattern[str]:
         words = sorted({re.escape(w) for w in self.cues.years.not_as_of_before}, key=len, reverse=True)
-        return re.compile(r"\b(?:" + "|".join(words) + r")\s+(?:[\w’'-]+\s+){0,20}?$", re.IGNORECASE)
+        fillers = "|".join(re.escape(w) for w in self.cues.years.baseline_fillers)
+        return re.compile(r"\b(?:" + "|".join(words) + r")\s+(?:(?:" + fillers + r")\s+){0,4}$", re.IGNORECASE)
 
     @cached_property
-    def event_year_regex(self) -> re.Pattern[str]:
-        return re.compile(self.cues.years.event_year_pattern)
+    def event_year_regex(self) -> RulePattern:
+        return compile_rule_regex(self.cues.years.event_year_pattern)
 
     @cached_property
     def aspect_regexes(self) -> list[tuple[str, re.Pattern[str]]]:
@@ -180,6 +300,24 @@ class AttributionRules:
     @cached_property
     def anaphora_regexes(self) -> list[tuple[re.Pattern[str], list[str]]]:
         return [(_words_regex(a.words), a.types) for a in self.cues.anaphora]
+
+    @cached_property
+    def anaphor_rules(self) -> list[AnaphorRule]:
+        return [AnaphorRule(_words_regex(a.words), tuple(a.types)) for a in self.cues.anaphora]
+
+    @cached_property
+    def scope_regex(self) -> re.Pattern[str]:
+        cues = "|".join(sorted((re.escape(w) for w in self.cues.names.scope_cues), key=len, reverse=True))
+        return re.compile(
+            r"(?:\b(?:" + cues + r")\b[^,.;:()]{0,30}?\b(?:in|among|across|of)|\bamong|\bthan(?: that of)?|\bas)"
+            r"\s+(?:the\s+|all\s+)?$",
+            re.IGNORECASE,
+        )
+
+    @cached_property
+    def source_regex(self) -> re.Pattern[str]:
+        cues = "|".join(sorted((re.escape(w) for w in self.cues.names.source_cues), key=len, reverse=True))
+        return re.compile(r"\b(?:" + cues + r")\s+(?:the\s+)?(?:[\w’'-]+\s+){0,2}$", re.IGNORECASE)
 
 
 def load_attribution_rules(rules_dir: str | Path = "rules") -> AttributionRules:
@@ -214,17 +352,46 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
-def _normalize_phrase(phrase: str, drop: Sequence[str]) -> str:
-    text = re.sub(r"[“”\"‘’']s\b", "", phrase)  # possessive 's
-    text = re.sub(r"[“”\"‘’()]", " ", text)
+@dataclass(frozen=True)
+class PhraseRules:
+    """What measures.yml says about normalizing a measure phrase."""
+
+    drop: frozenset[str]
+    change: re.Pattern[str] | None
+    expansions: list[tuple[re.Pattern[str], str]]
+
+
+_PLACE_POSSESSOR = re.compile(
+    r"\b(?:city|country|province|zone|park|county|district|region|area|nation|municipality|state|world)[’']s\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    r"\b(?:(?:19|20)\d\d|\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion)\b"
+)
+
+
+def _normalize_phrase(phrase: str, rules: PhraseRules) -> str:
+    """Lower case, singular, no articles, numbers, years or words of change; abbreviations applied; "A of B"
+    and "A by B" read as "B A" ("R&D expenditure of enterprises" -> "enterprise R&D expenditure")."""
+    for regex, short in rules.expansions:
+        phrase = regex.sub(short, phrase)
+    phrase = re.sub(
+        r"\(\s*([\w&]+)\s*\)", lambda m: "" if m.group(1) in phrase.replace(m.group(0), "") else m.group(0), phrase
+    )
+    if rules.change is not None:
+        phrase = rules.change.sub(" ", phrase)
+    text = re.sub(_PLACE_POSSESSOR, " ", phrase)  # "the county's output": whose, not what
+    text = re.sub(r"[“”\"‘’']s\b", "", text)  # possessive 's
+    text = re.sub(r"(?<=s)[’']\B", "", text)  # plural possessive: "enterprises' R&D"
+    text = re.sub(r"[“”\"‘’(),;:]", " ", text)
     text = re.sub(r"\b(?:the|a|an|this|these|those|its|their|his|her|our|of various types?)\b", " ", text, flags=re.I)
-    text = re.sub(r"\b(?:city|country|province|zone|park)'s\b", " ", text, flags=re.I)
-    words = [w for w in text.split() if w.lower() not in {d.lower() for d in drop}]
+    text = re.sub(r"\b(?:in|of|for|by|since)\s+(?:19|20)\d\d\b", " ", text, flags=re.I)
+    text = re.sub(_NUMBER_WORDS, " ", text, flags=re.I)
+    words = [w for w in text.split() if w.lower() not in rules.drop]
     text = " ".join(words)
-    match = re.match(r"^(.*?)\s+of\s+(.+)$", text)
-    if match and match.group(1).lower() in _INVERT_HEADS:
-        head, rest = match.group(1), match.group(2)
-        text = rest if head.lower() in _DROP_HEADS else f"{rest} {head}"
+    text = re.sub(r"^(?:(?:of|in|on|for|to|by|and|or|rate)\s+)+|(?:\s+(?:of|in|on|for|to|by|and|or))+$", "", text)
+    text = re.sub(r"\b(\S+)(?:\s+\1\b)+", r"\1", _invert(text), flags=re.I)  # "R&D R&D expenditure"
     # possessor words left by "the city's" etc.
     text = re.sub(r"^(?:city|country|province)\s+", "", text, flags=re.I)
     out = []
@@ -235,7 +402,63 @@ def _normalize_phrase(phrase: str, drop: Sequence[str]) -> str:
     return " ".join(out).strip()
 
 
+def _invert(text: str) -> str:
+    """ "added value of emerging industries" -> "emerging industries added value"; "spending by companies"
+    -> "companies spending"; "the number of X" -> "X". Only short, simple phrases are turned around."""
+    match = re.match(r"^(.*?)\s+(of|by)\s+(.+)$", text)
+    if match is None:
+        return text
+    head, rest = match.group(1), match.group(3)
+    if head.lower() in _DROP_HEADS:
+        return rest
+    simple = len(head.split()) <= 3 and len(rest.split()) <= 4 and not re.search(r"\b(?:of|to|by|in|on|for)\b", rest)
+    if head.lower() in _INVERT_HEADS or (simple and head.lower() not in _KEEP_ORDER):
+        return f"{rest} {head}"
+    return text
+
+
+#: heads whose "of" complement is a base, not an owner: "share of GDP" stays as it is
+_KEEP_ORDER = frozenset({"share", "proportion", "ratio", "percentage", "contribution", "top", "one", "part"})
+
+
 _MAX_MEASURE_WORDS = 8
+#: possessors that are places, never part of a measure ("the city's GDP")
+_PLACE_WORDS = frozenset(
+    {
+        "city",
+        "region",
+        "country",
+        "province",
+        "zone",
+        "district",
+        "park",
+        "area",
+        "nation",
+        "municipality",
+        "world",
+        "state",
+        "county",
+    }
+)
+#: the base of a share that is the whole of the numerator's own measure ("12.4 percent of the national total")
+_WHOLE_OF_SAME = frozenset(
+    {
+        "",
+        "national",
+        "national figure",
+        "figure",
+        "country",
+        "nation",
+        "whole country",
+        "city",
+        "province",
+        "region",
+        "zone",
+        "district",
+        "park",
+    }
+)
+_GROWTH_VERBS = frozenset({"grow", "rise", "increase", "expand", "climb", "jump", "surge", "gain"})
 
 
 def canonical_measure(phrase: str, rules: AttributionRules) -> tuple[str, str]:
@@ -246,14 +469,23 @@ def canonical_measure(phrase: str, rules: AttributionRules) -> tuple[str, str]:
     """
     phrase = re.sub(r"\s*\b(?:in|of|for|from)\s+(?:the\s+)?(?:" + rules.entity_regex.pattern + r")", " ", phrase)
     phrase = rules.entity_regex.sub(" ", phrase) if rules.entity_regex.fullmatch(phrase.strip()) is None else phrase
-    normalized = _normalize_phrase(phrase, rules.measures.drop_modifiers)
+    normalized = _normalize_phrase(phrase, rules.phrase_rules)
     words = normalized.split()
     if len(words) > _MAX_MEASURE_WORDS:
         normalized = " ".join(words[-3:])
     rule = rules.measure_forms.get(normalized)
     if rule is not None:
         return rule.canonical, rule.id
-    return normalized, ""
+    fired = []
+    for form, part_rule in rules.measure_parts:
+        replaced = form.sub(part_rule.canonical, normalized)
+        if replaced != normalized:
+            normalized = replaced
+            fired.append(part_rule.id)
+    rule = rules.measure_forms.get(normalized)
+    if rule is not None:
+        return rule.canonical, rule.id
+    return normalized, "+".join(dict.fromkeys(fired))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,30 +524,33 @@ class DocContext:
     main_entity_why: str = ""
     single_year: int | None = None  #: the one past year an inferred-date article speaks of
     paragraph_starts: list[int] = field(default_factory=list)
+    names: DocNames = field(default_factory=lambda: DocNames([], frozenset()))
 
     @classmethod
     def build(cls, doc: NormalizedDoc, rules: AttributionRules) -> DocContext:
         ctx = cls(doc, rules)
         text = doc.text
         ctx.paragraph_starts = [0] + [m.end() for m in re.finditer(r"\n+", text)]
-        counts: Counter[str] = Counter()
-        for match in rules.entity_regex.finditer(text):
-            before = text[max(0, match.start() - 2) : match.start()]
-            if _inside_longer_name(text, match.start(), match.end()):
-                continue
-            initial = match.start() == 0 or before in (". ", "\n") or before.endswith("\n")
-            counts[rules.entity_by_alias[match.group().lower()].name] += 3 if initial else 1
-        if doc.title:
-            for match in rules.entity_regex.finditer(doc.title):
-                counts[rules.entity_by_alias[match.group().lower()].name] += 3
-        if counts:
-            name, n = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            ctx.main_entity, ctx.main_entity_why = name, f"document's main entity '{name}' ({n} mentions)"
+        ctx.names = DocNames.build(rules.name_finder, text, doc.title, _lead_end(text, doc.title))
+        if ctx.names.main is not None:
+            ctx.main_entity = ctx.names.main.canonical
+            ctx.main_entity_why = f"document's main entity '{ctx.main_entity}' ({ctx.names.main_weight} mentions)"
         if doc.published_source == "inferred":
             years = {int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", text)}
             if len(years) == 1 and doc.published_year == next(iter(years)) + 1:
                 ctx.single_year = next(iter(years))
         return ctx
+
+    def heading_name(self, pos: int) -> str:
+        """The entity a section heading names, when the heading is (mostly) that name, not a topic."""
+        section = self.doc.section_at(pos)
+        if section is None:
+            return ""
+        inside = self.names.within(section.heading_start, section.heading_end)
+        best = max(inside, key=lambda n: n.end - n.start, default=None)
+        if best is None or (best.end - best.start) < 0.6 * len(section.heading.strip()):
+            return ""
+        return best.canonical
 
     def paragraph_of(self, pos: int) -> int:
         k = 0
@@ -323,6 +558,50 @@ class DocContext:
             if start <= pos:
                 k = i
         return k
+
+
+def _listed_runs(text: str, quantities: Sequence[Quantity]) -> list[list[int]]:
+    """Runs of two or more figures of one kind separated only by commas or "and" ("3, 4 and 5 percent")."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for k, q in enumerate(quantities):
+        joined = (
+            current
+            and quantities[current[-1]].kind == q.kind
+            and re.fullmatch(r"\s*(?:,|、|and|,\s*and)\s*", text[quantities[current[-1]].end : q.start])
+        )
+        if joined:
+            current.append(k)
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current = [k]
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def _parsed_names(sent: SentenceInput) -> list[tuple[int, int, str, str]]:
+    """The parser's named entities of one sentence, in document offsets, and its proper-noun subjects
+    (label ``SUBJECT``: "Zibo ranks first ...", a name the text capitalizes only where it opens a sentence)."""
+    found = [(sent.start + e.start_char, sent.start + e.end_char, e.text, e.label_) for e in sent.parse.ents]
+    for tok in sent.parse:
+        if tok.dep_ in ("nsubj", "nsubjpass") and tok.tag_ == "NNP" and tok.is_title and tok.ent_type_ != "DATE":
+            first = min([tok, *(c for c in tok.lefts if c.dep_ == "compound" and c.tag_ == "NNP")], key=lambda t: t.i)
+            start, end = sent.start + first.idx, sent.start + tok.idx + len(tok.text)
+            found.append((start, end, sent.parse.text[first.idx : tok.idx + len(tok.text)], "SUBJECT"))
+    return found
+
+
+def _lead_end(text: str, title: str) -> int:
+    """Where the lead ends: the end of the first paragraph after the title (at most 800 characters in)."""
+    start = text.find(title) + len(title) if title and title in text else 0
+    body = re.search(r"\S", text[start:])
+    if body is None:
+        return len(text)
+    first = start + body.start()
+    end = text.find("\n", first)
+    return min(end if end > 0 else len(text), first + 800)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,14 +703,53 @@ def _verb_lemma(verb: Token) -> str:
     return word
 
 
+def _restriction(noun: Token | None, not_restrictions: Collection[str]) -> str:
+    """The participle or relative clause that restricts a counted set, with its complement: "companies
+    selected into the list", "projects that received support", "enterprises listed among the Fortune
+    500": a subset, not the whole count. Location participles ("based in") restrict nothing."""
+    if noun is None:
+        return ""
+    for child in noun.children:
+        if child.lower_ in not_restrictions:
+            continue
+        relative = child.dep_ == "relcl" and any(c.lower_ in ("that", "which", "who") for c in child.children)
+        if (child.dep_ == "acl" and child.tag_ == "VBN") or relative:
+            return _with_complement(child)
+    verb = noun.head
+    if noun.dep_ == "nsubjpass" and verb.lower_ not in not_restrictions:
+        # "620 companies have been selected into the list": chosen into a set, not all companies
+        into = [p for p in verb.children if p.dep_ == "prep" and p.lower_ in ("into", "among", "onto", "on", "as")]
+        if into and not any(c.pos_ == "PROPN" for p in into for c in p.children):
+            return _with_complement(verb)
+    return ""
+
+
+def _with_complement(verb: Token) -> str:
+    """ "led by Nobel laureates", "listed among Fortune 500": the verb, its first preposition and that
+    preposition's object noun (or the verb's object)."""
+    words = [verb.lower_]
+    for child in verb.children:
+        if child.dep_ in ("prep", "agent") and child.i > verb.i:
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                words += [child.lower_, objects[0].lower_]
+            break
+        if child.dep_ == "dobj":
+            words.append(child.lower_)
+            break
+    return " ".join(words)
+
+
 def _present_tense(parse: Doc) -> bool:
-    """Whether the sentence's main verb is in the simple present ("is", "has", "accounts for")."""
+    """Whether the sentence's main verb speaks of the present: the simple present ("is", "has", "accounts
+    for"), a present passive ("are based in") or an ongoing present perfect ("has been receiving")."""
     for tok in parse:
         if tok.dep_ == "ROOT":
-            if tok.tag_ in ("VBZ", "VBP"):
-                return not any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBN" for c in tok.children)
             aux = [c for c in tok.children if c.dep_ in ("aux", "auxpass")]
-            # "are based in": a passive in the present
+            if tok.tag_ in ("VBZ", "VBP"):
+                return not any(c.tag_ == "VBN" for c in aux)
+            if tok.tag_ == "VBG" and [a.lower_ for a in aux][-2:] in (["has", "been"], ["have", "been"]):
+                return True
             return tok.tag_ == "VBN" and bool(aux) and all(a.lower_ in ("is", "are") for a in aux)
     return False
 
@@ -509,211 +827,136 @@ def _entity_in(text: str, rules: AttributionRules) -> EntityRule | None:
     return best[2] if best else None
 
 
-def _heading_entity(heading: str, rules: AttributionRules) -> EntityRule | None:
-    """The entity a section heading names, when the heading is (mostly) that name, not a topic."""
-    best: tuple[int, EntityRule] | None = None
-    for match in rules.entity_regex.finditer(heading):
-        if best is None or len(match.group()) > best[0]:
-            best = (len(match.group()), rules.entity_by_alias[match.group().lower()])
-    if best is None or best[0] < 0.6 * len(heading.strip()):
-        return None
-    return best[1]
-
-
-def _anaphor_types(text: str, rules: AttributionRules) -> list[str] | None:
-    lowered = text.lower().strip()
-    for regex, types in rules.anaphora_regexes:
-        if regex.match(lowered) or regex.search(lowered[:20]):
-            return types
-    return None
-
-
 class _Attributor:
     def __init__(self, ctx: DocContext) -> None:
         self.ctx = ctx
         self.rules = ctx.rules
         self.state = _State()
-        self.paragraph_years: dict[int, list[tuple[int, int, str]]] = {}  # paragraph -> (pos, year, source)
+        self.years = ctx.rules.year_reader(ctx.doc.published_year)
+        self.timeline = Timeline([], [])
+        finder = ctx.rules.name_finder
+        self.resolver = EntityResolver(
+            ctx.doc.text,
+            ctx.names,
+            ctx.rules.anaphor_rules,
+            ctx.rules.scope_regex,
+            ctx.rules.source_regex,
+            lambda pos: ctx.paragraph_starts[ctx.paragraph_of(pos)],
+            ctx.heading_name,
+            lambda name: finder.type_of(name),
+        )
 
     # --- years ----------------------------------------------------------------------------
 
-    def _stated_years(self, text: str, base: int) -> list[tuple[int, int, str, str]]:
-        """(pos, year, source, cue) stated in a sentence, positions absolute."""
-        found: list[tuple[int, int, str, str]] = []
-        events = [m.span() for m in self.rules.event_year_regex.finditer(text)]
-        for match in re.finditer(r"(?<![\d.,-])((?:19|20)\d\d)(?![\d%-]|\s*[-–]\s*\d)", text):
-            if any(a <= match.start() < b for a, b in events):
-                continue
-            before = text[max(0, match.start() - 160) : match.start()]
-            if self.rules.not_as_of_regex.search(before):
-                continue
-            found.append((base + match.start(), int(match.group(1)), "explicit", match.group(1)))
-        published = self.ctx.doc.published_year
-        if published is not None:
-            for regex, offset in self.rules.relative_regexes:
-                for match in regex.finditer(text):
-                    found.append((base + match.start(), published + offset, "relative", match.group()))
-        return found
+    def _year(self, sent: SentenceInput, q: Quantity, cues: list[YearCue]) -> tuple[int | None, str, str, float]:
+        """The as-of year: a cue of the quantity's own sentence, an event's year plus an interval, the
+        year the text stated last (the timeline), else the publication year."""
+        doc = self.ctx.doc
+        spans = [(x.start, x.end) for x in sent.quantities]
+        bound = bind_year(q.start, q.end, cues, spans, self.years, doc.text)
+        if bound is not None:
+            return self._from_cue(bound, "in the sentence")
+        sentence = doc.text[sent.start : sent.end]
+        since = re.search(r"\b(?:since|ever since)\b", sentence, re.I)
+        if since is not None and doc.published_year is not None:  # "since 2018, ... has": as of now
+            return doc.published_year, "published", f"'{since.group()}' -> publication year ({self._date_how})", 0.1
+        after_event = self._after_event(sent, q)
+        if after_event is not None:
+            return after_event
+        if self.ctx.single_year is not None:
+            why = f"the only year the article speaks of ({self.ctx.single_year}); its date is inferred"
+            return self.ctx.single_year, "context", why, 0.25
+        carried = self._carried_year(sent)
+        if carried is not None:
+            return carried
+        if doc.published_year is not None:
+            penalty = 0.2 if doc.published_source == "stated" else 0.35
+            why = f"no year in the text: publication year ({self._date_how})"
+            return doc.published_year, "published", why, penalty
+        return None, "unknown", "no year in the text and no publication date", 0.4
 
-    def _year(
-        self, sent: SentenceInput, q: Quantity, stated: list[tuple[int, int, str, str]]
-    ) -> tuple[int | None, str, str, float]:
+    def _carried_year(self, sent: SentenceInput) -> tuple[int | None, str, str, float] | None:
+        """A year the paragraph states (for a present-tense statement only when the sentence before it
+        states it and this one refers back: "It is home to ..."), else the last lead cue of the section."""
+        ctx = self.ctx
+        paragraph = ctx.paragraph_of(sent.start)
+        p_start = ctx.paragraph_starts[paragraph]
+        p_end = ctx.paragraph_starts[paragraph + 1] if paragraph + 1 < len(ctx.paragraph_starts) else len(ctx.doc.text)
+        present = _present_tense(sent.parse)
+        if present:
+            previous = self._previous_sentence_cue(sent, p_start)
+            if previous is not None:
+                why = f"year {previous.year} from '{previous.text}' in the sentence before"
+                return previous.year, "context", why, 0.15
+        else:
+            nearest = self.timeline.nearest_in(p_start, p_end, sent.start, (sent.start, sent.end))
+            if nearest is not None and nearest.source != "present":
+                return nearest.year, "context", f"year {nearest.year} from '{nearest.text}' in the paragraph", 0.15
+        section = ctx.doc.section_at(sent.start)
+        lead = self.timeline.lead_before(sent.start, section.start if section is not None else 0)
+        if lead is None:
+            return None
+        if lead.source == "present" or present:
+            return self._from_cue(lead, "earlier in the article") if lead.source == "present" else None
+        return lead.year, "context", f"year {lead.year} from '{lead.text}' earlier in the article", 0.2
+
+    def _previous_sentence_cue(self, sent: SentenceInput, p_start: int) -> YearCue | None:
+        """The year the sentence before states, which a present-tense statement continuing it shares
+        ("Its output in 2016 hit ... It is home to ..."), unless the statement is generic ("on average")."""
+        text = self.ctx.doc.text
+        if self.rules.generic_regex.search(text[sent.start : sent.end]):
+            return None
+        cue = self.timeline.nearest_in(p_start, sent.start, sent.start, (sent.start, sent.end))
+        if cue is None or cue.source == "present" or cue.founding:
+            return None
+        between = text[cue.end : sent.start]
+        return cue if len(re.findall(r"[.!?](?:\s|$)", between)) <= 1 else None
+
+    @property
+    def _date_how(self) -> str:
+        doc = self.ctx.doc
+        return f"{doc.published_source} date {doc.published}"
+
+    def _from_cue(self, cue: YearCue, where: str) -> tuple[int | None, str, str, float]:
+        if cue.source == "present":
+            return cue.year, "published", f"'{cue.text}' -> publication year ({self._date_how})", 0.1
+        source = "explicit" if cue.source == "event" else cue.source
+        return cue.year, source, f"year from '{cue.text}' {where} ({source})", 0.0
+
+    def _after_event(self, sent: SentenceInput, q: Quantity) -> tuple[int | None, str, str, float] | None:
+        """ "in three years after" an event whose year the paragraph stated."""
         doc = self.ctx.doc
         sentence = doc.text[sent.start : sent.end]
-        presents = list(self.rules.present_regex.finditer(sentence))
-        present = min(presents, key=lambda m: abs(sent.start + m.start() - q.start)) if presents else None
-        if stated:
-            pos, year, source, cue = min(stated, key=lambda s: abs(s[0] - q.start))
-            # "Currently there are 11,230 ..., while 3,193 of them were set up last year": the nearer cue wins
-            if present is None or abs(pos - q.start) <= abs(sent.start + present.start() - q.start):
-                return year, source, f"year from '{cue}' in the sentence ({source})", 0.0
-        if present is None and re.search(r"\b(?:since|ever since)\b", sentence, re.I):
-            present = re.search(r"\b(?:since|ever since)\b", sentence, re.I)  # "since 2018, ... has": as of now
-        if present and doc.published_year is not None:
-            how = "inferred" if doc.published_source == "inferred" else "stated"
-            penalty = 0.1 if doc.published_source == "stated" else 0.25
-            return (
-                doc.published_year,
-                "published",
-                f"'{present.group()}' -> publication year ({how} date {doc.published})",
-                penalty,
-            )
         after_event = re.search(r"\b(?:in|within) (\w+) years? (?:after|of|since)\b", sentence, re.I)
-        if after_event:
-            paragraph_start = self.ctx.paragraph_starts[self.ctx.paragraph_of(q.start)]
-            event = re.findall(
-                r"\b(?:in|since)\s+(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", doc.text[paragraph_start : sent.start]
-            )
-            span_years = _small_number(after_event.group(1))
-            if event and span_years is not None:
-                year = int(event[-1]) + span_years
-                return year, "context", f"'{after_event.group()}' the event of {event[-1]} -> {year}", 0.15
-        if self.ctx.single_year is not None:
-            return (
-                self.ctx.single_year,
-                "context",
-                f"the only year the article speaks of ({self.ctx.single_year}); its date is inferred",
-                0.25,
-            )
-        paragraph = self.ctx.paragraph_of(q.start)
-        carried = self.paragraph_years.get(paragraph, [])
-        if carried and not _present_tense(sent.parse):
-            pos, year, _source = min(carried, key=lambda c: abs(c[0] - q.start))
-            return year, "context", f"year {year} stated by another claim in the paragraph", 0.15
-        if doc.published_year is not None:
-            how = "inferred" if doc.published_source == "inferred" else "stated"
-            penalty = 0.2 if doc.published_source == "stated" else 0.35
-            return (
-                doc.published_year,
-                "published",
-                f"no year in the text: publication year ({how} {doc.published})",
-                penalty,
-            )
-        return None, "unknown", "no year in the text and no publication date", 0.4
+        if not after_event:
+            return None
+        paragraph = doc.text[self.ctx.paragraph_starts[self.ctx.paragraph_of(q.start)] : sent.start]
+        event = re.findall(r"\b(?:in|since)\s+(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", paragraph)
+        span_years = _small_number(after_event.group(1))
+        if not event or span_years is None:
+            return None
+        year = int(event[-1]) + span_years
+        return year, "context", f"'{after_event.group()}' the event of {event[-1]} -> {year}", 0.15
 
     # --- entities ---------------------------------------------------------------------------
 
-    def _resolve_anaphor(self, types: list[str], paragraph: int, sent_start: int) -> tuple[str, str] | None:
-        section = self.ctx.doc.section_at(sent_start)
-        heading_rule = _heading_entity(section.heading, self.rules) if section is not None else None
-        if section is not None and heading_rule is not None and ("any" in types or heading_rule.type in types):
-            return heading_rule.name, f"section heading '{section.heading}'"
-        nearest = self._nearest_named_before(sent_start, types)
-        if nearest is not None:
-            return nearest.name, f"nearest antecedent '{nearest.name}'"
-        last = self.state.last_entity.get(paragraph)
-        if last is not None and ("any" in types or last[1] in types):
-            return last[0], f"nearest antecedent '{last[0]}'"
-        if heading_rule is not None and "any" not in types:
-            return None
-        for rule in self.rules.entities.entities:
-            if rule.name == self.ctx.main_entity and ("any" in types or rule.type in types):
-                return rule.name, f"document's main entity '{rule.name}'"
-        return None
-
-    def _nearest_named_before(self, pos: int, types: list[str]) -> EntityRule | None:
-        """The last entity named in the paragraph before ``pos`` that an anaphor of ``types`` fits."""
-        paragraph_start = self.ctx.paragraph_starts[self.ctx.paragraph_of(pos)]
-        found: EntityRule | None = None
-        for match in self.rules.entity_regex.finditer(self.ctx.doc.text, paragraph_start, pos):
-            rule = self.rules.entity_by_alias[match.group().lower()]
-            if "any" in types or rule.type in types:
-                found = rule
-        return found
-
-    def _entity(self, sent: SentenceInput, span: Span, number: Token, unit: Token | None) -> tuple[str, str, float]:
-        rules = self.rules
-        anchor = unit or number
-        paragraph = self.ctx.paragraph_of(sent.start + span.start_char)
-        candidates: list[tuple[str, Token | None, str]] = []
-        for child in anchor.children:
-            if child.dep_ == "poss":
-                candidates.append(("possessor", child, _phrase(child)))
-        verb = _clause_verb(anchor)
-        subject = _subject_of(verb) if verb.i != anchor.i else None
-        if anchor.dep_ in ("acl", "relcl") or verb.dep_ in ("acl",):
-            owner = verb.head
-            candidates.append(("noun the phrase describes", owner, _phrase(owner) if owner.i != verb.i else owner.text))
-        if subject is not None and subject.lower_ in ("that", "which", "who") and verb.dep_ == "relcl":
-            # "... Greater Bay Area, a city cluster that comprises nine cities": the clause's noun, and
-            # the name it stands in apposition to
-            owner = verb.head
-            candidates.append(("noun the clause describes", owner, owner.text))
-            if owner.dep_ == "appos":
-                candidates.append(("name in apposition", owner.head, _phrase(owner.head)))
-        elif subject is not None and not (span.start <= subject.i < span.end):
-            candidates.append(("subject", subject, _phrase(subject)))
-        holders = [verb, anchor] + [c for c in anchor.children if c.dep_ in ("acl", "relcl")]
-        for tok in holders:
-            for child in tok.children:
-                if (
-                    child.dep_ in ("prep", "agent", "dative")
-                    and child.lower_ in ("in", "for", "by", "of", "to")
-                    and child.i not in range(span.start, span.end)
-                ):
-                    candidates.append((f"'{child.text} ...'", child, _phrase(child)))
-        sentence_text = self.ctx.doc.text[sent.start : sent.end]
-        if re.search(r"\bhere\b", sentence_text):
-            # "here": the place the previous sentence is about (its most specific name)
-            paragraph_start = self.ctx.paragraph_starts[paragraph]
-            nearest = _entity_in(self.ctx.doc.text[paragraph_start : sent.start], rules)
-            if nearest is not None:
-                candidates.insert(0, ("'here'", None, nearest.name))
-        for how, _tok, text in candidates:
-            rule = _entity_in(text, rules)
-            if rule is not None:
-                return rule.name, f"entity from {how} '{text.strip()[:60]}'", 0.0
-            types = _anaphor_types(text, rules)
-            if types is not None:
-                resolved = self._resolve_anaphor(types, paragraph, sent.start + span.start_char)
-                if resolved is not None:
-                    return resolved[0], f"entity from anaphor '{text.strip()[:30]}' -> {resolved[1]}", 0.1
-        for how, named_tok, _text in candidates:
-            if named_tok is not None and named_tok.ent_type_ in ("GPE", "ORG", "FAC", "LOC") and how != "subject":
-                words = [t.text for t in named_tok.subtree if t.ent_type_]
-                name = re.sub(r"^the\s+", "", " ".join(words), flags=re.I)
-                if name:
-                    return name, f"entity from {how}: named entity '{name}'", 0.2
-        # the sentence names an entity before the number (a list of claims about one subject)
-        before = self.ctx.doc.text[sent.start : sent.start + span.start_char]
-        rule = _entity_in(before, rules)
-        if rule is not None:
-            return rule.name, f"entity named earlier in the sentence '{rule.name}'", 0.15
-        in_after = re.search(r"\b(?:in|to|for)\s+(.{2,80})", self.ctx.doc.text[sent.start + span.end_char : sent.end])
-        rule = _entity_in(in_after.group(1), rules) if in_after else None
-        if rule is not None:
-            return rule.name, f"entity named later in the sentence '{rule.name}'", 0.15
-        section = self.ctx.doc.section_at(sent.start + span.start_char)
-        if section is not None:
-            rule = _heading_entity(section.heading, rules)
-            if rule is not None:
-                return rule.name, f"entity from section heading '{section.heading}'", 0.15
-        last = self.state.last_entity.get(paragraph)
-        if last is not None:
-            return last[0], f"entity carried from the paragraph ('{last[0]}')", 0.25
-        if self.ctx.main_entity:
-            return self.ctx.main_entity, f"no subject: {self.ctx.main_entity_why}", 0.3
-        return "", "no entity found", 0.5
+    def _entity(
+        self, sent: SentenceInput, span: Span, number: Token, unit: Token | None, previous: Resolved | None
+    ) -> tuple[str, str, float, str]:
+        """(entity, why, penalty, type): from the quantity's phrases, the sentence, the paragraph, the document."""
+        resolver = self.resolver
+        q_start, q_end = sent.start + span.start_char, sent.start + span.end_char
+        carried = self.state.last_entity.get(self.ctx.paragraph_of(q_start))
+        last = Resolved(carried[0], carried[1], "", 0.0) if carried else None
+        found = resolver.resolve(sent.start, sent.end, span, number, unit, last) or resolver.fallback(
+            sent.start, sent.end, q_start, q_end, previous
+        )
+        if found is None and last is not None:
+            found = Resolved(last.name, last.type, f"entity carried from the paragraph ('{last.name}')", 0.25)
+        found = found or resolver.main()
+        if found is None:
+            return "", "no entity found", 0.5, ""
+        return found.name, found.why, found.penalty, found.type
 
     # --- measure ----------------------------------------------------------------------------
 
@@ -746,10 +989,22 @@ class _Attributor:
             unit_word = previous[1] or previous[0].split()[-1]
             return f"{subset.group(1)} {unit_word}", unit_word, "measure: the subset named after the number", 0.1
         if q.kind in ("count",) and q.unit and q.number_end > 0 and q.end > q.number_end:
-            tail = text[q.number_end : q.end]
-            tail = re.sub(r"^\s*(?:thousand|million|billion|ten thousand)\b", "", tail, flags=re.I)
-            if tail.strip():
+            tail = text[q.number_end : q.unit_end if q.unit_end > q.number_end else q.end]
+            tail = re.sub(r"^[\s\-–]*(?:(?:thousand|million|billion|ten thousand)\b)?[\s\-–]*", "", tail, flags=re.I)
+            tail_words = tail.split()
+            if tail_words and tail_words[-1].lower().startswith(q.unit.lower()) and " " not in q.unit:
+                tail = " ".join([*tail_words[:-1], q.unit])  # "TEUs" -> "TEU": the counted noun as the unit names it
+            if classifier := (q.unit.lower() in self.rules.measures.classifiers):
+                words_, how_ = self._subject_measure(sent, q, span, verb)
+                if not words_:
+                    words_, how_ = self._noun_before(sent, span), "the noun before the figure"
+                if words_:  # "talents exceed 5.1 million people": people count the talents
+                    return canon(words_, how_)
+            if tail.strip() and not classifier:
                 measure, _unit, why, penalty = canon(tail, "the counted noun")
+                restriction = _restriction(unit, self.rules.measures.not_restrictions)
+                if restriction:  # "25 enterprises listed among the Fortune 500": a subset, not all enterprises
+                    measure, why = f"{measure} {restriction}", f"{why}, restricted by '{restriction}'"
                 # "6 universities in Hong Kong" said of the park: a narrower set than "universities"
                 place = re.match(r"\s+(?:in|from)\s+((?:the\s+)?[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)", after)
                 named = _entity_in(place.group(1), rules) if place else None
@@ -787,6 +1042,9 @@ class _Attributor:
             )
             if m:
                 return canon(m.group(1), f"'of {m.group(1)}'")
+            pronoun = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass") and c.lower_ in ("it", "them")]
+            if pronoun and previous_measure:  # "it took three years to raise it to 3 trillion yuan"
+                return previous_measure, "", f"measure of what '{pronoun[0].text}' refers to", 0.1
             lemma = _verb_lemma(verb)
             nouns = {"invest": "investment", "spend": "spending", "allocate": "allocation", "raise": "fund raised"}
             if lemma in nouns:
@@ -799,9 +1057,9 @@ class _Attributor:
                 if re.search(r"research and development|r&d", target, re.I):
                     base = f"investment in {target}"
                 return canon(base, f"the verb '{verb.text}'")
-            subject = _subject_of(verb)
-            if subject is not None and not (span.start <= subject.i < span.end):
-                return canon(_phrase(subject), f"the subject '{_phrase(subject)[:40]}'")
+            words, how = self._subject_measure(sent, q, span, verb)
+            if words:
+                return canon(words, how)
         if q.kind == "percent":
             if re.search(r"\btop\s*$", before):  # "the top 1% of ...": a percentile, not a share
                 return "top percentile", "", "measure: 'top N%' is a percentile rank", 0.1
@@ -813,8 +1071,7 @@ class _Attributor:
             share = re.match(
                 r"\s*of\s+((?:[\w&’'-]+\s+){0,5}?[\w&-]+?)(?=\s+(?:on|in|for|from|and|which|the|to)\b|[,.;]|$)", after
             )
-            subject = _subject_of(verb)
-            subject_text = _phrase(subject) if subject is not None and not (span.start <= subject.i < span.end) else ""
+            subject_text, subject_how = self._subject_measure(sent, q, span, verb)
             if share and (
                 re.search(r"account|proportion|share", before[-40:], re.I) or subject_text.lower() in ("which", "")
             ):
@@ -829,6 +1086,8 @@ class _Attributor:
                 ):
                     numerator = canonical_measure(subject_text, rules)[0]
                 base = canonical_measure(share.group(1), rules)[0]
+                if numerator and base in _WHOLE_OF_SAME:  # "12.4 percent of the national total": of national GDP
+                    base, numerator = numerator, ""
                 return (
                     f"{numerator} / {base}" if numerator else f"share of {base}",
                     "",
@@ -847,8 +1106,14 @@ class _Attributor:
                 )
             if share:
                 return f"share of {canonical_measure(share.group(1), rules)[0]}", "", "measure: 'N% of ...'", 0.1
-            if subject_text and subject_text.lower() not in ("which", "that", "it", "they"):
-                return canon(subject_text, f"the subject '{subject_text[:40]}'")
+            owner = _owner_noun(unit or number)
+            if owner is not None and owner.lower_ not in ("share", "proportion", "percentage", "ratio"):
+                words = self._np(owner, span, sent)  # "a GDP growth of 8%": the growth of GDP
+                measure, rule_id = canonical_measure(words, rules)
+                if not is_generic(measure):
+                    return measure, "", f"measure from '{words[:40]} of ...'" + (f" ({rule_id})" if rule_id else ""), 0
+            if subject_text:
+                return canon(subject_text, subject_how)
         if q.kind == "rank":
             clause = re.split(r"[,;:]|\band\b(?=\s+the\b)", before)[-1]
             clause = re.sub(
@@ -867,10 +1132,61 @@ class _Attributor:
             return f"{previous[0]} {suffix}", "", f"measure: {suffix} of the previous quantity", 0.15
         if q.kind == "rate":
             return q.unit, "", "measure: the rate's unit", 0.1
-        subject = _subject_of(verb)
-        if subject is not None and not (span.start <= subject.i < span.end):
-            return canon(_phrase(subject), f"the subject '{_phrase(subject)[:40]}'", 0.15)
+        words, how = self._subject_measure(sent, q, span, verb)
+        if words:
+            return canon(words, how, 0.15)
         return (q.unit or q.kind), "", "measure: the unit itself", 0.25
+
+    def _noun_before(self, sent: SentenceInput, span: Span) -> str:
+        """The plural noun just before the figure's verb ("the total of talents exceeds 5.1 million people")."""
+        for tok in reversed(sent.parse[max(0, span.start - 4) : span.start]):
+            if tok.is_punct:
+                return ""
+            if tok.pos_ == "NOUN" and tok.tag_ == "NNS":
+                return self._np(tok, span, sent)
+        return ""
+
+    def _measure_qualifier(self, sent: SentenceInput, q: Quantity, lower: int) -> str:
+        """A phrase that changes what is measured ("at constant prices"), in the quantity's own clause or
+        before it with no other quantity between."""
+        text = self.ctx.doc.text
+        clause_end = re.search(r"[,;]|$", text[q.end : sent.end])
+        window = text[max(lower, sent.start) : q.end + (clause_end.start() if clause_end else 0)]
+        found = self.rules.measure_qualifier_regex.search(window) if self.rules.measures.qualifiers else None
+        return found.group().lower() if found else ""
+
+    def _np(self, head: Token, span: Span, sent: SentenceInput) -> str:
+        """The measure words of the noun phrase headed by ``head``: no names, places, numbers, the quantity."""
+        names = self.ctx.names
+
+        def is_name(tok: Token) -> bool:
+            found = names.at(sent.start + tok.idx, sent.start + tok.idx + 1)
+            return found is not None and found.type not in ("document", "product")
+
+        return measure_words(head, set(range(span.start, span.end)), is_name, _PLACE_WORDS)
+
+    def _subject_measure(self, sent: SentenceInput, q: Quantity, span: Span, verb: Token) -> tuple[str, str]:
+        """(measure words, how) from the clause: its subject, else the noun the quantity modifies, else a
+        place's economy when the place itself grew ("Songshan Lake grew 11%")."""
+        subject = _subject_of(verb)
+        if subject is not None and not (span.start <= subject.i < span.end) and subject.lower_ not in _PLACE_WORDS:
+            heads = [subject, *(c for c in subject.children if c.dep_ == "appos" and c.pos_ == "NOUN")]
+            for head in heads:  # a name with a noun in apposition ("the Ministry ..., the total investment in")
+                words = self._np(head, span, sent)
+                if words and words.lower() not in ("which", "that", "it", "they", "who"):
+                    return words, f"the subject '{words[:40]}'"
+        anchor = span[-1]
+        if anchor.head.i not in range(span.start, span.end) and anchor.dep_ in ("compound", "nmod", "amod"):
+            words = self._np(anchor.head, span, sent)
+            if words:
+                return words, f"the noun it modifies '{words[:40]}'"
+        place = subject is not None and (
+            self.ctx.names.at(sent.start + subject.idx, sent.start + subject.idx + 1) is not None
+            or subject.lower_ in _PLACE_WORDS
+        )
+        if subject is not None and place and q.kind == "percent" and _verb_lemma(verb) in _GROWTH_VERBS:
+            return self.rules.measures.place_measure, f"the growth of '{subject.text}'"
+        return "", ""
 
     # --- aspect -----------------------------------------------------------------------------
 
@@ -886,6 +1202,11 @@ class _Attributor:
             return "change", "of them ... set up"
         if " / " in measure or measure.startswith("share of "):
             return "share", "a share's numerator and base"
+        reached = re.search(
+            r"\b(?:to|from)\s*(?:about|around|nearly|over|more than|almost)?\s*$", text[window_start : q.start]
+        )
+        if reached is not None:  # "grew 10.1 percent to 3.07 trillion yuan": the level reached
+            return "level", reached.group().strip()
         best: tuple[int, int, str, str] | None = None
         for priority, (aspect, regex) in enumerate(self.rules.aspect_regexes):
             if aspect == "share" and q.kind != "percent":
@@ -896,6 +1217,8 @@ class _Attributor:
                 if match.end() <= q.start:
                     distance = q.start - match.end()
                 elif match.start() >= q.end:
+                    if right_limit < sent.end and re.fullmatch(r"[\s\w]{0,12}", text[match.end() : right_limit]):
+                        continue  # "12.6 trillion, an increase of 2.4 trillion": the cue of the next figure
                     distance = (match.start() - q.end) * 2  # cues before the number count more
                 else:
                     distance = 0
@@ -915,19 +1238,32 @@ class _Attributor:
     # --- a whole document -------------------------------------------------------------------
 
     def run(self, sentences: Sequence[SentenceInput]) -> list[list[Attribution]]:
-        # first pass: years stated by claim sentences, per paragraph (for context carry-over)
-        stated_by_sentence: list[list[tuple[int, int, str, str]]] = []
-        for sent in sentences:
-            stated = self._stated_years(self.ctx.doc.text[sent.start : sent.end], sent.start)
-            stated_by_sentence.append(stated)
-            for pos, stated_year, source, _cue in stated:
-                self.paragraph_years.setdefault(self.ctx.paragraph_of(sent.start), []).append(
-                    (pos, stated_year, source)
-                )
+        text = self.ctx.doc.text
+        spans = {(x.start, x.end): x.quantities for x in sentences}
+        cues_by_sentence: dict[int, list[YearCue]] = {}
+        every: list[YearCue] = []
+        leads: list[YearCue] = []
+        lead_end = _lead_end(text, self.ctx.doc.title)
+        for start, end in split_sentences(text):
+            quantities = spans.get((start, end), ())
+            found = self.years.cues(text[start:end], start, [(q.start, q.end) for q in quantities])
+            cues_by_sentence[start] = found
+            every.extend(found)
+            leads.extend(
+                c
+                for c in found
+                if c.source == "present" or start < lead_end or opens_sentence(c, text[start:end], start)
+            )
+        self.timeline = Timeline(every, leads)
         results: list[list[Attribution]] = []
+        previous_parse: Doc | None = None
+        last_paragraph_parse = -1
         previous: tuple[str, str] | None = None
         last_paragraph = -1
-        for sent, stated in zip(sentences, stated_by_sentence, strict=True):
+        for sent in sentences:
+            stated = cues_by_sentence.get(sent.start) or self.years.cues(
+                text[sent.start : sent.end], sent.start, [(q.start, q.end) for q in sent.quantities]
+            )
             paragraph = self.ctx.paragraph_of(sent.start)
             if paragraph != last_paragraph:
                 previous, last_paragraph = None, paragraph
@@ -935,6 +1271,11 @@ class _Attributor:
                 previous_money: str | None = None
             out: list[Attribution] = []
             ordered = sorted(sent.quantities, key=lambda q: q.start)
+            in_sentence: Resolved | None = None
+            sentence_measure: dict[str, str] = {}
+            if paragraph != last_paragraph_parse:
+                previous_parse, last_paragraph_parse = None, paragraph
+            self.ctx.names.add_parsed(self.rules.name_finder, self.ctx.doc.text, _parsed_names(sent))
             for k, q in enumerate(ordered):
                 span = _span_tokens(sent.parse, q.start - sent.start, q.end - sent.start)
                 if span is None or len(span) == 0:
@@ -942,11 +1283,19 @@ class _Attributor:
                     continue
                 number = _number_token(span)
                 unit = _unit_token(span, number)
-                entity, entity_why, entity_pen = self._entity(sent, span, number, unit)
+                entity, entity_why, entity_pen, entity_type = self._entity(sent, span, number, unit, in_sentence)
                 year, year_source, year_why, year_pen = self._year(sent, q, stated)
                 measure, unit_override, measure_why, measure_pen = self._measure(
                     sent, q, span, number, unit, previous, previous_measure, previous_money, entity
                 )
+                adds_to = sentence_measure.get(q.kind) or (sentence_measure.get("any") if q.kind == "percent" else None)
+                if is_generic(measure) and adds_to:
+                    # "... reached 1.1 billion yuan, an increase of 8.5%": the clause it adds to
+                    measure, measure_why = adds_to, "measure of the clause this figure adds to"
+                plain_measure = measure
+                qualifier = self._measure_qualifier(sent, q, ordered[k - 1].end if k else sent.start)
+                if qualifier and qualifier not in measure:
+                    measure, measure_why = f"{measure} {qualifier}", f"{measure_why}; '{qualifier}'"
                 left = ordered[k - 1].end if k else sent.start
                 right = ordered[k + 1].start if k + 1 < len(ordered) else sent.end
                 aspect, aspect_cue = self._aspect(sent, q, left, right, measure, _clause_verb(unit or number))
@@ -963,16 +1312,56 @@ class _Attributor:
                 )
                 out.append(Attribution(measure, entity, year, year_source, aspect, confidence, why, unit_override))
                 if entity:
-                    types = [r.type for r in self.rules.entities.entities if r.name == entity] or ["other"]
-                    self.state.last_entity[paragraph] = (entity, types[0])
+                    self.state.last_entity[paragraph] = (entity, entity_type)
+                if not is_generic(plain_measure) and q.kind in ("money", "percent", "count") and aspect != "share":
+                    sentence_measure[q.kind] = sentence_measure["any"] = plain_measure
+                if entity and entity_pen <= 0.1:  # read from the quantity's own phrases: later ones may share it
+                    in_sentence = Resolved(entity, entity_type, "", 0.0)
                 if measure and q.kind in ("count", "money"):
                     previous = (measure, unit_override or q.unit)
-                if measure and aspect != "share" and q.kind in ("count", "money", "percent"):
+                if measure and aspect != "share" and q.kind in ("count", "money", "percent", "area"):
                     previous_measure = measure
                 if measure and q.kind == "money":
                     previous_money = measure
+            self._respectively(sent, ordered, out, previous_parse)
+            previous_parse = sent.parse
             results.append(out)
         return results
+
+    def _respectively(
+        self, sent: SentenceInput, ordered: list[Quantity], out: list[Attribution], previous: Doc | None
+    ) -> None:
+        """ "X, Y and Z were 3, 4 and 5 respectively": each figure measures its own item of the list (in this
+        sentence before the figures, else in the sentence before), not the list's collective noun."""
+        text = self.ctx.doc.text
+        if not re.search(r"\brespectively\b", text[sent.start : sent.end]):
+            return
+        for run in _listed_runs(text, ordered):
+            first = ordered[run[0]]
+            spans = [(q.start, q.end) for q in ordered]
+            before = [
+                t
+                for t in sent.parse
+                if sent.start + t.idx < first.start and not any(a <= sent.start + t.idx < b for a, b in spans)
+            ]
+            items = coordinated_items(before, len(run)) or (
+                coordinated_items(list(previous), len(run)) if previous is not None else None
+            )
+            if items is None:
+                continue
+            listed = {_singular(t.text).lower() for t in items} | {t.lower_ for t in items}
+            for k, item in zip(run, items, strict=True):
+                a = out[k]
+                words = [
+                    w
+                    for w in a.measure.split()
+                    if w.lower() not in self.rules.measures.collectives and w.lower() not in listed
+                ]
+                name = "".join(
+                    t.text_with_ws for t in item.doc[item.left_edge.i : item.i + 1] if t.dep_ != "det"
+                ).strip()
+                measure, _rule = canonical_measure(f"{name} {' '.join(words)}", self.rules)
+                out[k] = dataclasses.replace(a, measure=measure, why=f"{a.why}; measure of '{name}' (respectively)")
 
 
 def attribute_document(ctx: DocContext, sentences: Sequence[SentenceInput]) -> list[list[Attribution]]:

@@ -7,12 +7,15 @@ name and version, and the source code of the modules involved. Changing any of t
 key, so everything is re-processed (correctly); adding an article adds one key.
 
 The cache lives in ``cache.dir`` (params.yaml, default ``.cache/``), outside ``output/`` where DVC would
-delete it, is ignored by git, and is always safe to delete. Entries are written atomically.
+delete it, is ignored by git, and is always safe to delete. Entries are written atomically, through a
+temporary file unique to the writing process. Each entry names its own key, and is validated on read
+(against the pydantic models of :mod:`pipeline.safety.records`): an entry that is not valid JSON, belongs
+to another key or has the wrong shape is a miss, logged, never a crash nor an article silently emptied.
 
 On a cluster every worker reads and writes the cache itself, so ``cache.dir`` must be a place they all
 reach: a folder on a shared file system, or an fsspec URL (``s3://bucket/claims-cache``,
 ``gs://...``; the filesystem's package, such as s3fs, installed on every machine). A URL's entries are
-written in one put (atomic on object stores); a half-written entry elsewhere reads as a miss and is
+written in one put (atomic on object stores); a half-written entry elsewhere fails validation and is
 computed again.
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterable
@@ -28,8 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import fsspec
+from pydantic import BaseModel, TypeAdapter
+
+from pipeline.safety.records import validated
 
 __all__ = ["ArticleCache", "fingerprint", "is_url", "module_sources"]
+
+log = logging.getLogger("pipeline.cache")
 
 
 def module_sources(modules: Iterable[str]) -> list[Path]:
@@ -79,34 +88,55 @@ class ArticleCache:
         assert self.root is not None
         return self.root / self._key(content_hash)
 
-    def get(self, content_hash: str) -> Any | None:
+    def _where(self, content_hash: str) -> str:
+        return f"{self.url}/{self._key(content_hash)}" if self.url is not None else str(self._path(content_hash))
+
+    def get(self, content_hash: str, model: TypeAdapter[Any] | type[BaseModel] | None = None) -> Any | None:
+        """The value stored under ``content_hash``, or None (a miss). With ``model``, a value that does
+        not fit it is a miss too (logged)."""
         if self.root is None and self.url is None:
             self.misses += 1
             return None
+        path = self._where(content_hash)
         try:
             if self.url is not None:
-                value = json.loads(_fs_read(f"{self.url}/{self._key(content_hash)}"))
+                entry = json.loads(_fs_read(path))
             else:
-                with open(self._path(content_hash), encoding="utf-8") as fh:
-                    value = json.load(fh)
-        except (OSError, ValueError):
+                with open(path, encoding="utf-8") as fh:
+                    entry = json.load(fh)
+        except FileNotFoundError:
             self.misses += 1
             return None
+        except (OSError, ValueError) as exc:
+            self._invalid(path, f"unreadable ({exc})")
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != content_hash or "value" not in entry:
+            self._invalid(path, "not an entry of this cache (no matching key)")
+            return None
+        problem = validated(entry["value"], model) if model is not None else ""
+        if problem:
+            self._invalid(path, problem)
+            return None
         self.hits += 1
-        return value
+        return entry["value"]
+
+    def _invalid(self, path: str, reason: str) -> None:
+        log.warning("cache: ignoring invalid entry %s: %s", path, reason)
+        self.misses += 1
 
     def put(self, content_hash: str, value: Any) -> None:
         if self.url is not None:
-            _fs_write(f"{self.url}/{self._key(content_hash)}", json.dumps(value, ensure_ascii=False).encode("utf-8"))
+            entry = {"key": content_hash, "value": value}
+            _fs_write(self._where(content_hash), json.dumps(entry, ensure_ascii=False).encode("utf-8"))
             return
         if self.root is None:
             return
         path = self._path(content_hash)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{os.getpid()}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(value, fh, ensure_ascii=False)
+                json.dump({"key": content_hash, "value": value}, fh, ensure_ascii=False)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

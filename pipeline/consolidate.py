@@ -3,7 +3,10 @@
 Inputs: ``output/mentions.csv`` (columns ``MENTION_COLUMNS``, one row per mention) and the user-edited
 ``reviews.csv`` (columns ``claim_id, decision, note``; decision ``accepted`` / ``rejected`` /
 ``corrected:<value>``; a missing file means no reviews, a malformed one stops the run with
-``reviews.csv:<line>: <reason>``).
+``reviews.csv:<line>: <reason>``: every ``claim_id`` must look like one (``c-`` and 12 hex digits), and
+a quoted field must close where it should, so a note with a runaway quote, which would swallow the
+reviews after it, stops the run at the line where it starts; a file that is not UTF-8 (or UTF-16 with
+a byte-order mark) names the first line that is not).
 Outputs: ``output/claims.csv`` (``CLAIM_COLUMNS``), ``output/conflicts.csv`` and
 ``output/orphan_reviews.csv``. :func:`run` is pure; :func:`main` only reads, calls it and writes.
 
@@ -69,7 +72,8 @@ Params (``consolidate:`` in params.yaml, all optional, unknown keys rejected)
 Determinism
     Mentions are sorted canonically before anything else; rows are sorted conflicts first, then entity,
     measure, unit, aspect, group, year, value, claim_id; CSV is UTF-8 with ``\\n`` line endings, so two
-    runs, or a shuffled input, give byte-identical files.
+    runs, or a shuffled input, give byte-identical files. Text cells are spreadsheet-safe and document
+    ids in ``sources`` are escaped (:mod:`pipeline.safety.csvcells`).
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ import csv
 import hashlib
 import io
 import math
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -90,8 +95,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.intervals import Interval, Tolerances, mention_interval, stab_clusters
+from pipeline.linkage.measures import cluster_measures, is_generic, same_measure
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel
+from pipeline.safety.csvcells import VERBATIM_COLUMNS, join_sources, protect_row, unprotect
 from pipeline.types import CLAIM_COLUMNS, MENTION_COLUMNS, QUALIFIERS, Claim, Mention, format_decimal
 
 __all__ = [
@@ -153,9 +160,12 @@ class ConsolidateParams(StrictModel):
     tolerance_about: Decimal = Decimal("0.05")  #: relative slack either side of ``around``
     tolerance_nearly: Decimal = Decimal("0.10")  #: how far below ``nearly N`` the truth may be
     tolerance_exact: Decimal = Decimal("0")  #: relative slack of an unhedged value beyond its rounding
-    open_bound_ratio: Decimal | None = None  #: cap on ``over``/``under``; None = unbounded
+    open_bound_ratio: Decimal | None = Decimal("1.5")  #: cap on ``over``/``under``; None = unbounded
     conversion_max_gap: int = 24  #: characters between an amount and its parenthetical restatement
     conversion_max_rate: Decimal = Decimal("30000")  #: plausibility band of a currency ratio
+    measure_similarity: float = 0.5  #: word overlap for two measures to be compared at all
+    conflict_similarity: float = 0.8  #: word overlap for two measures to be confidently one (a conflict)
+    conflict_min_confidence: float = 0.0  #: attribution confidence both sides of a conflict need
 
     def tolerances(self) -> Tolerances:
         return Tolerances(
@@ -202,12 +212,13 @@ class ConsolidateResult:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> str:
-    """Canonical CSV: header, fixed column order, minimal quoting, ``\\n`` line endings."""
+    """Canonical CSV: header, fixed column order, minimal quoting, ``\\n`` line endings, text cells
+    that no spreadsheet reads as a formula (:func:`pipeline.safety.csvcells.protect_row`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(name, "") for name in columns])
+        writer.writerow(protect_row([row.get(name, "") for name in columns], columns))
     return buffer.getvalue()
 
 
@@ -226,6 +237,12 @@ def _cell(raw: Any) -> str:
     return str(raw)
 
 
+def _text_cell(name: str, raw: Any) -> str:
+    """A cell as the text that was written (spreadsheet protection taken off text columns)."""
+    text = _cell(raw)
+    return text if name in VERBATIM_COLUMNS else unprotect(text)
+
+
 def _as_int(text: str) -> int:
     # pandas turns an int column with blanks into floats (2017.0)
     number = Decimal(text)
@@ -241,7 +258,7 @@ def mentions_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mention]:
         missing = [name for name in MENTION_COLUMNS if name not in row]
         if missing:
             raise InputError(f"mentions row {number}: missing column(s) {', '.join(missing)}")
-        cells = {name: _cell(row[name]).strip() for name in MENTION_COLUMNS}
+        cells = {name: _text_cell(name, row[name]).strip() for name in MENTION_COLUMNS}
         try:
             value = Decimal(cells["value"])
             if not value.is_finite():
@@ -266,7 +283,7 @@ def mentions_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mention]:
                     confidence=float(cells["confidence"]) if cells["confidence"] else 0.0,
                     rule=cells["rule"],
                     why=cells["why"],
-                    sentence=_cell(row["sentence"]),
+                    sentence=_text_cell("sentence", row["sentence"]),
                 )
             )
         except (InvalidOperation, ValueError) as exc:
@@ -281,10 +298,17 @@ def _to_mentions(mentions: Sequence[Mention] | Any) -> list[Mention]:
     return list(mentions)
 
 
+#: what a claim id looks like (``_assign_claim_ids``): c- and 12 hex digits, -2, -3 ... for a twin
+CLAIM_ID = re.compile(r"c-[0-9a-f]{12}(?:-[0-9]+)?")
+_SWALLOWED = re.compile(r"\n\s*c-[0-9a-f]{12}\b")
+
+
 def parse_reviews(text: str, source: str = "reviews.csv") -> list[Review]:
     """Parse reviews.csv text; raise :class:`ReviewsError` naming the line and the reason."""
     text = text.removeprefix("\ufeff")  # spreadsheets save a BOM
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray quote is an error at the line where its field starts, never a note that quietly
+    # runs on over the reviews below it
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     reviews: list[Review] = []
     seen: dict[str, int] = {}
@@ -296,7 +320,10 @@ def parse_reviews(text: str, source: str = "reviews.csv") -> list[Review]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ReviewsError(f"{source}:{line}: {exc}") from None
+            raise ReviewsError(
+                f"{source}:{line}: a quoted field opened on this line does not close properly ({exc}, "
+                f"seen at line {reader.line_num}); double any quote inside a quoted note"
+            ) from None
         next_line = reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
@@ -314,6 +341,14 @@ def parse_reviews(text: str, source: str = "reviews.csv") -> list[Review]:
         decision = cells["decision"].strip()
         if not claim_id:
             raise ReviewsError(f"{source}:{line}: empty claim_id")
+        if not CLAIM_ID.fullmatch(claim_id):
+            raise ReviewsError(f"{source}:{line}: claim_id {claim_id[:40]!r} is not a claim id (c- and 12 hex digits)")
+        swallowed = next((cell for cell in row if _SWALLOWED.search(cell)), None)
+        if swallowed is not None:
+            raise ReviewsError(
+                f"{source}:{line}: a quoted field runs over a line that reads like another review "
+                f"({_SWALLOWED.search(swallowed).group().strip()}...); close the quote on its own line"  # type: ignore[union-attr]
+            )
         if decision in ("accepted", "rejected"):
             pass
         elif decision.startswith("corrected:"):
@@ -355,6 +390,7 @@ class _Item:
     interval: Interval
     stated_year: int | None
     key: Key
+    high: Decimal | None = None  #: the upper end when this item is a range's low end
 
 
 @dataclass(slots=True)
@@ -370,12 +406,63 @@ class _Cluster:
     claim_id: str = ""
 
 
-def _grouping_key(m: Mention) -> Key:
-    entity, measure = _norm(m.entity), _norm(m.measure)
-    if not entity or not measure:
-        return ("", "", f"unattributed {m.doc}:{m.start}-{m.end}", _norm(m.aspect))
-    unit = "count" if m.kind == "count" else _norm(m.unit)
-    return (entity, measure, unit, _norm(m.aspect))
+def _unit_class(m: Mention) -> str:
+    """Counts compare by their measure (the counted noun lives there), everything else by its unit."""
+    return "count" if m.kind == "count" else _norm(m.unit)
+
+
+def _aspect_family(m: Mention) -> str:
+    """A share of something, a change of it ("3,000 new enterprises", "grew 8%") and its level ("14,000
+    enterprises") are three facts. A target is a level: a translation's future tense ("will reach 12.6
+    trillion") often turns a result into one."""
+    if m.aspect in ("share", "change"):
+        return m.aspect
+    return "level"
+
+
+def _block(m: Mention) -> tuple[str, str]:
+    """Mentions are compared only inside a block: one entity, one unit class."""
+    return _norm(m.entity), _unit_class(m)
+
+
+def _grouping_keys(mentions: Sequence[Mention], threshold: float) -> list[Key]:
+    """The key of each mention: its block, its measure cluster inside the block, its aspect family."""
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, m in enumerate(mentions):
+        blocks[_block(m)].append(index)
+    keys: list[Key] = [("", "", "", "")] * len(mentions)
+    for (entity, unit), members in blocks.items():
+        labels = cluster_measures((_norm(mentions[i].measure) for i in members), threshold)
+        measure_of = {i: _measure_label(mentions[i], labels, unit) for i in members}
+        _adopt_restated(mentions, members, measure_of)
+        for i in members:
+            m = mentions[i]
+            if not entity or not measure_of[i]:
+                keys[i] = ("", "", f"unattributed {m.doc}:{m.start}-{m.end}", _norm(m.aspect))
+            else:
+                keys[i] = (entity, measure_of[i], unit, _aspect_family(m))
+    return keys
+
+
+def _measure_label(m: Mention, labels: Mapping[str, str], unit: str) -> str:
+    """A rank compares by its entity and position only: what is ranked is written too loosely to compare
+    ("retained the second spot", "second-ranked global hub"), so ranks never conflict either."""
+    return "rank" if unit == "rank" else labels[_norm(m.measure)]
+
+
+def _adopt_restated(mentions: Sequence[Mention], members: Sequence[int], measure_of: dict[int, str]) -> None:
+    """A figure whose measure the text does not name takes the measure of the same value stated in the same
+    article (a headline and its body, a sentence repeated by the translation), when exactly one such
+    measure exists."""
+    named: dict[tuple[str, Decimal], set[str]] = defaultdict(set)
+    for i in members:
+        if not is_generic(measure_of[i]):
+            named[(mentions[i].doc, mentions[i].value)].add(measure_of[i])
+    for i in members:
+        if is_generic(measure_of[i]):
+            found = named.get((mentions[i].doc, mentions[i].value), set())
+            if len(found) == 1:
+                measure_of[i] = next(iter(found))
 
 
 def _canonical_order(m: Mention) -> tuple[Any, ...]:
@@ -425,6 +512,31 @@ def _find_conversions(items: Sequence[_Item], params: ConsolidateParams) -> dict
     return attached
 
 
+def _find_ranges(items: Sequence[_Item]) -> dict[int, _Item]:
+    """A range's two ends ("aged between 18 and 45": ``>=`` 18, ``<=`` 45, from a ``range.*`` rule) are one
+    claim: the low end's item takes the interval [18, 45] and the high end is attached to it as a source."""
+    by_doc: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        by_doc[item.mention.doc].append(item)
+    ranges: dict[int, _Item] = {}
+    for doc_items in by_doc.values():
+        doc_items.sort(key=lambda it: (it.mention.start, it.mention.end, it.index))
+        for low, high in zip(doc_items, doc_items[1:], strict=False):
+            a, b = low.mention, high.mention
+            if not (_range_rule(a) and _range_rule(b) and a.qualifier in (">=", ">") and b.qualifier in ("<=", "<")):
+                continue
+            if a.value > b.value or b.start - a.end > 24 or _norm(a.unit) != _norm(b.unit) or low.index in ranges:
+                continue
+            low.interval = Interval(low.interval.low, high.interval.high, high.interval.high_open)
+            low.high = b.value
+            ranges[low.index] = high
+    return ranges
+
+
+def _range_rule(m: Mention) -> bool:
+    return any(part.startswith("range.") for part in m.rule.split("+"))
+
+
 def _restated_in_parentheses(a: Mention, b: Mention, gap: int, max_gap: int) -> bool:
     """``a (b)`` in one sentence; without a usable sentence only a 3-character gap such as `` (`` counts."""
     if a.sentence and b.sentence:
@@ -466,7 +578,11 @@ def _cluster_key(key: Key, items: list[_Item]) -> list[_Cluster]:
     )
     for it in floating:
         published = it.mention.year
-        candidates = [c for c in clusters if c.stated_year is not None and c.common.overlaps(it.interval)]
+        candidates = [
+            c
+            for c in clusters
+            if c.stated_year is not None and c.common.overlaps(it.interval) and _reported_then(c.stated_year, published)
+        ]
         if not candidates:
             leftover.append(it)
             continue
@@ -487,7 +603,14 @@ def _cluster_key(key: Key, items: list[_Item]) -> list[_Cluster]:
         clusters.append(_Cluster(key, None, group, common_of(group)))
     for c in clusters:
         c.members.sort(key=lambda it: it.index)
-    return clusters
+    return _merge_restatements(clusters)
+
+
+def _reported_then(stated_year: int, published: int | None) -> bool:
+    """A figure dated only by its article's publication can be a report of a stated year's figure when it
+    was published that year or the next (statistics come out months later); three years later it is no
+    longer the same figure ("18,650 now" in 2021 is not "over 14,000 as of 2018")."""
+    return published is None or 0 <= published - stated_year <= 1
 
 
 def _representative(c: _Cluster) -> _Item:
@@ -530,7 +653,8 @@ def _short_doc_names(docs: Iterable[str]) -> dict[str, str]:
 
 
 def _side_text(c: _Cluster, short: Mapping[str, str]) -> str:
-    rep = _representative(c).mention
+    rep_item = _representative(c)
+    rep = rep_item.mention
     seen: list[str] = []
     for it in c.members:
         m = it.mention
@@ -539,22 +663,24 @@ def _side_text(c: _Cluster, short: Mapping[str, str]) -> str:
         part = f"{short[m.doc]}, {year}, {phrase}"
         if part not in seen:
             seen.append(part)
-    return f"{_HEDGE_WORD.get(rep.qualifier, '')}{format_decimal(rep.value)} ({'; '.join(seen)})"
+    value = format_decimal(rep.value) + (f"-{format_decimal(rep_item.high)}" if rep_item.high is not None else "")
+    hedge = "" if rep_item.high is not None else _HEDGE_WORD.get(rep.qualifier, "")
+    return f"{hedge}{value} ({'; '.join(seen)})"
 
 
 #: measures that only name the kind of quantity: too generic to say two values describe one fact
 GENERIC_MEASURES = frozenset({"", "duration", "age", "area", "rank", "count", "money", "percent", "ratio", "other"})
 
 
-def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
+def _relate(clusters: list[_Cluster], short: Mapping[str, str], params: ConsolidateParams) -> None:
     """Set status, group and reason of the clusters of one key.
 
     Values under a generic measure ("duration": a 10-year programme and 17 years at the top) may merge
     when equal but never conflict or form a series: nothing says they are the same fact.
     """
-    if clusters and clusters[0].key[1] in GENERIC_MEASURES:
+    if clusters and is_generic(clusters[0].key[1]):
         for c in clusters:
-            c.status = "duplicate" if len(c.members) + len(c.attached) >= 2 else "single"
+            c.status = _plain_status(c)
         return
     n = len(clusters)
     parent = list(range(n))
@@ -567,30 +693,31 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
 
     for i in range(n):
         for j in range(i + 1, n):
-            a, b = clusters[i], clusters[j]
-            if a.common.overlaps(b.common):
-                continue
-            if a.stated_year is not None and b.stated_year is not None and a.stated_year != b.stated_year:
-                continue  # the text dates each value: a series, not a disagreement
-            parent[find(i)] = find(j)
+            if _disagree(clusters[i], clusters[j], params):
+                parent[find(i)] = find(j)
     components: dict[int, list[_Cluster]] = defaultdict(list)
     for i in range(n):
         components[find(i)].append(clusters[i])
 
     for c in clusters:
-        c.status = "duplicate" if len(c.members) + len(c.attached) >= 2 else "single"
+        c.status = _plain_status(c)
     for members in components.values():
         if len(members) < 2:
             continue
         sides = sorted(members, key=lambda c: (_representative(c).mention.value, c.claim_id))
         group = "cg-" + _hash(*members[0].key, *sorted(c.claim_id for c in members))[:10]
-        reason = " vs ".join(_side_text(c, short) for c in sides)
+        reason = " vs ".join(_side_text(c, short) for c in sides) + _publication_note(sides)
         for c in members:
             c.status, c.group, c.reason = "conflict", group, reason
-    series = [c for c in clusters if c.status != "conflict" and c.stated_year is not None]
-    if len({c.stated_year for c in series}) >= 2:
+    dated = [c for c in clusters if c.status != "conflict" and c.stated_year is not None]
+    by_measure: dict[str, list[_Cluster]] = defaultdict(list)
+    for c in dated:  # a series needs the very same measure, not only a similar one
+        by_measure[_norm(_representative(c).mention.measure)].append(c)
+    for measure, series in sorted(by_measure.items()):
+        if len({c.stated_year for c in series}) < 2:
+            continue
         series.sort(key=lambda c: (c.stated_year or 0, _representative(c).mention.value, c.claim_id))
-        group = "ts-" + _hash(*series[0].key)[:10]
+        group = "ts-" + _hash(*series[0].key, measure)[:10]
         steps = "; ".join(
             f"{c.stated_year}: {_HEDGE_WORD[_representative(c).mention.qualifier]}"
             f"{format_decimal(_representative(c).mention.value)}"
@@ -600,12 +727,78 @@ def _relate(clusters: list[_Cluster], short: Mapping[str, str]) -> None:
             c.status, c.group, c.reason = "timeseries", group, f"series: {steps}"
 
 
+def _plain_status(c: _Cluster) -> str:
+    """``duplicate`` when two statements say it; a range's high end is the same statement as its low end."""
+    statements = len(c.members) + sum(1 for it in c.attached if not _range_rule(it.mention))
+    return "duplicate" if statements >= 2 else "single"
+
+
+def _disagree(a: _Cluster, b: _Cluster, params: ConsolidateParams) -> bool:
+    """Two clusters of one key are in conflict: values that cannot both hold, no stated year apart, in
+    different articles (two values in one article are two facts), each side confidently attributed and
+    its measure confidently the same as the other's."""
+    if a.common.overlaps(b.common):
+        return False
+    if a.stated_year is not None and b.stated_year is not None and a.stated_year != b.stated_year:
+        return False  # the text dates each value: a series, not a disagreement
+    if {it.mention.doc for it in a.members} & {it.mention.doc for it in b.members}:
+        return False
+    ra, rb = _representative(a).mention, _representative(b).mention
+    if min(ra.confidence, rb.confidence) < params.conflict_min_confidence:
+        return False
+    return same_measure(_norm(ra.measure), _norm(rb.measure), params.conflict_similarity)
+
+
+def _publication_note(sides: Sequence[_Cluster]) -> str:
+    """ "; published 2018 vs 2022: may be growth" when only publication dates tell the sides apart."""
+    floating = [c for c in sides if c.stated_year is None]
+    if not floating:
+        return ""
+    years = sorted(
+        {
+            it.mention.year
+            for c in sides
+            for it in c.members
+            if it.mention.year is not None and it.mention.year_source not in STATED_SOURCES
+        }
+    )
+    if len(years) < 2:
+        return ""
+    return f"; published {' vs '.join(map(str, years))}: may be growth"
+
+
+def _merge_restatements(clusters: list[_Cluster]) -> list[_Cluster]:
+    """One value stated again for a later year (``five centres`` in 2017 and in 2019), or again without a
+    year, is one claim, not a series: a series needs values that differ. The merged claim keeps the
+    earliest stated year."""
+    out: list[_Cluster] = []
+    by_value: dict[tuple[Decimal, str], _Cluster] = {}
+    for c in sorted(clusters, key=lambda c: (c.stated_year is None, c.stated_year or 0, c.members[0].index)):
+        rep = _representative(c).mention
+        same = by_value.get((rep.value, rep.qualifier))
+        if same is None:
+            out.append(c)
+            if c.stated_year is not None:
+                by_value[(rep.value, rep.qualifier)] = c
+            continue
+        narrowed = same.common.intersect(c.common)
+        if narrowed is None:
+            out.append(c)
+            continue
+        same.members.extend(c.members)
+        same.members.sort(key=lambda it: it.index)
+        same.common = narrowed
+    return out
+
+
 def _assign_claim_ids(clusters: list[_Cluster]) -> None:
     taken: set[str] = set()
     for c in sorted(clusters, key=lambda c: c.members[0].index):
-        rep = _representative(c).mention
+        rep_item = _representative(c)
+        rep = rep_item.mention
         year, _ = _claim_year(c)
-        base = "c-" + _hash(*c.key, "" if year is None else str(year), rep.qualifier, format_decimal(rep.value))[:12]
+        value = format_decimal(rep.value) + (f"-{format_decimal(rep_item.high)}" if rep_item.high is not None else "")
+        base = "c-" + _hash(*c.key, "" if year is None else str(year), rep.qualifier, value)[:12]
         claim_id, suffix = base, 2
         while claim_id in taken:  # same key, year and value in two clusters: only with odd hedges
             claim_id, suffix = f"{base}-{suffix}", suffix + 1
@@ -614,7 +807,8 @@ def _assign_claim_ids(clusters: list[_Cluster]) -> None:
 
 
 def _build_claim(c: _Cluster, review: str) -> Claim:
-    rep = _representative(c).mention
+    rep_item = _representative(c)
+    rep = rep_item.mention
     year, year_source = _claim_year(c)
     sources = sorted((it.mention for it in c.members + c.attached), key=lambda m: (m.doc, m.start, m.end, m.quote))
     return Claim(
@@ -623,14 +817,15 @@ def _build_claim(c: _Cluster, review: str) -> Claim:
         entity=rep.entity,
         measure=rep.measure,
         value=rep.value,
+        value_high=rep_item.high,
         unit=rep.unit,
-        qualifier=rep.qualifier,
+        qualifier="=" if rep_item.high is not None else rep.qualifier,
         year=year,
         year_source=year_source,
         aspect=rep.aspect,
         kind=rep.kind,
         n_sources=len(sources),
-        sources=";".join(f"{m.doc}:{m.start}-{m.end}" for m in sources),
+        sources=join_sources((m.doc, m.start, m.end) for m in sources),
         quotes=" | ".join(" ".join(m.quote.split()) for m in sources),
         conflict_group=c.group,
         reason=c.reason,
@@ -668,14 +863,17 @@ def run(
     ordered = sorted(_to_mentions(mentions), key=_canonical_order)
 
     items: list[_Item] = []
+    keys = _grouping_keys(ordered, params.measure_similarity)
     for index, m in enumerate(ordered):
         if m.qualifier not in QUALIFIERS:
             raise InputError(f"mention {m.doc}:{m.start}-{m.end}: unknown qualifier {m.qualifier!r}")
         stated = m.year if m.year is not None and m.year_source in STATED_SOURCES else None
         interval = mention_interval(m.quote, m.value, m.qualifier, tolerances)
-        items.append(_Item(index, m, interval, stated, _grouping_key(m)))
+        items.append(_Item(index, m, interval, stated, keys[index]))
 
     conversions = _find_conversions(items, params)
+    for low, high in _find_ranges(items).items():
+        conversions.setdefault(low, []).append(high)
     restatements = {it.index for attached in conversions.values() for it in attached}
     by_key: dict[Key, list[_Item]] = defaultdict(list)
     for it in items:
@@ -695,7 +893,7 @@ def run(
     for c in clusters:
         clusters_of[c.key].append(c)
     for key in sorted(by_key):
-        _relate(clusters_of.get(key, []), short)
+        _relate(clusters_of.get(key, []), short, params)
 
     review_by_id = {r.claim_id: r for r in reviews or ()}
     claims = sorted(
@@ -738,7 +936,7 @@ def run(
 def read_mentions(path: Path) -> list[Mention]:
     """Read mentions.csv (columns MENTION_COLUMNS)."""
     with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(handle)  # mentions_from_rows takes the spreadsheet protection off
         missing = [name for name in MENTION_COLUMNS if name not in (reader.fieldnames or [])]
         if missing:
             raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -746,10 +944,24 @@ def read_mentions(path: Path) -> list[Mention]:
 
 
 def read_reviews(path: Path) -> list[Review]:
-    """reviews.csv, or no reviews when the file does not exist."""
+    """reviews.csv, or no reviews when the file does not exist. UTF-8 (a BOM is fine) or UTF-16 with a
+    byte-order mark; anything else is a ReviewsError naming the file and the first line that is not."""
     if not path.exists():
         return []
-    return parse_reviews(path.read_text(encoding="utf-8"), str(path))
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return parse_reviews(data.decode("utf-16"), str(path))
+        except UnicodeDecodeError as exc:
+            raise ReviewsError(f"{path}: UTF-16 byte-order mark but invalid UTF-16 ({exc.reason})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ReviewsError(
+            f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save reviews.csv as CSV UTF-8"
+        ) from None
+    return parse_reviews(text, str(path))
 
 
 def _load_params(path: Path) -> tuple[dict[str, Any], ConsolidateParams]:

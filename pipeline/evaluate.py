@@ -1,7 +1,8 @@
 """Stage **evaluate**: score the pipeline's outputs against the gold annotations -> ``output/metrics.json``.
 
-Inputs (paths from ``params.yaml`` ``paths``): ``output/mentions.csv``, ``output/claims.csv``, the raw articles
-``seeds/<doc>.txt``, and the gold files ``tests/gold/seeds_gold.csv`` and ``tests/gold/seeds_groups.csv``.
+Inputs (paths from ``params.yaml`` ``paths``): ``output/mentions.csv``, ``output/claims.csv``, the raw articles in
+``seeds/`` read as normalize decoded them (``output/normalized``; :mod:`pipeline.safety.corpus`), and the gold
+files ``tests/gold/seeds_gold.csv`` and ``tests/gold/seeds_groups.csv``.
 
 Output: ``output/metrics.json``, a DVC metrics file (``dvc metrics show`` / ``dvc metrics diff``):
 
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.params import load_params
+from pipeline.safety.corpus import read_raw_texts
+from pipeline.safety.csvcells import unprotect_row
 from pipeline.scoring import Match, locate_gold, match_all, parse_predictions, score_mentions
 
 __all__ = ["format_report", "load_score_groups", "main", "numbers_only", "round_metrics", "run", "to_json"]
@@ -171,12 +174,7 @@ def _flatten_lines(value: Any, indent: str, prefix: str = "") -> list[str]:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return [dict(row) for row in csv.DictReader(handle)]
-
-
-def _read_raw_texts(seeds: Path) -> dict[str, str]:
-    # errors="replace": offsets are in characters of the decoded text; a stray byte must not stop evaluation
-    return {p.stem: p.read_text(encoding="utf-8", errors="replace") for p in sorted(seeds.glob("*.txt"))}
+        return [unprotect_row(row) for row in csv.DictReader(handle)]
 
 
 def _paths(params_file: Path) -> dict[str, str]:
@@ -194,10 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = Path(paths.get("output", "output"))
     gold_dir = Path(paths.get("gold", "tests/gold"))
     seeds = Path(paths.get("seeds", "seeds"))
+    normalized = Path(paths.get("normalized", str(output / "normalized")))
 
     mention_rows = _read_csv(output / "mentions.csv")
     gold_rows = _read_csv(gold_dir / GOLD_MENTIONS_FILE)
-    raw_texts = _read_raw_texts(seeds)
+    raw_texts = read_raw_texts(normalized, seeds)
     score_groups = load_score_groups()
     claim_rows: list[dict[str, str]] = []
     group_rows: list[dict[str, str]] = []

@@ -11,7 +11,12 @@ Invariants:
 - rows are sorted by doc, then start, then end; columns are ``pipeline.types.MENTION_COLUMNS``;
 - the attribution fields (entity, measure, year, year_source, aspect) stay empty here; the attribution
   step fills them from the per-sentence spaCy Doc that :meth:`Extractor.pipe_sentences` yields;
-- documents are streamed: one article's sentences are held only until its last sentence is parsed.
+- documents are streamed: one article's sentences are held only until its last sentence is parsed;
+- a sentence longer than :data:`pipeline.safety.limits.MAX_WINDOW_CHARS` is parsed in windows cut at
+  whitespace, so text of any length up to ``normalize.max_bytes`` goes through;
+- one article whose processing fails is reported (``output/extract_report.csv``: ``doc, status,
+  problem``; the error on stderr) and left out; the others still go through. The stage exits non-zero
+  only for a broken rule file, unusable parameters, or when no article at all could be processed.
 
 Incremental: with an :class:`pipeline.cache.ArticleCache` (``cache.dir`` in params.yaml), a document
 whose normalized content, rules, ``extract.*`` params, model (name and version), spaCy version and
@@ -31,8 +36,10 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import re
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,10 +66,14 @@ from pipeline.engine import (
     open_engine,
     stream_rows,
 )
-from pipeline.normalize import NormalizedDoc, load_normalized, normalize_text
+from pipeline.normalize import InputProblem, NormalizedDoc, decode_article, load_normalized, normalize_text
 from pipeline.params import load_params
-from pipeline.quantities import DEFAULT_MODEL, load_nlp
+from pipeline.quantities import DEFAULT_MODEL, QuantityRules, load_nlp
 from pipeline.ruleio import RuleError
+from pipeline.safety.csvcells import protect_row
+from pipeline.safety.limits import DEFAULT_MAX_BYTES, check_size, windows
+from pipeline.safety.rawtext import RawTextError, read_raw_text
+from pipeline.safety.records import MENTION_LIST
 from pipeline.sentences import split_sentences
 from pipeline.types import MENTION_COLUMNS, Mention, Quantity
 
@@ -111,6 +122,21 @@ class _Pending(Generic[T]):
     context: T
     waiting: int
     found: list[SentenceQuantities]
+    error: str = ""  #: set when one of its sentences could not be processed
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFailure:
+    """An article the stage could not process, and why (one row of the stage report)."""
+
+    doc: str
+    problem: str
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as one line for a report: its type and message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
 
 def confidence_of(q: Quantity) -> float:
@@ -136,7 +162,15 @@ class Extractor:
         # a sentence can hold a quantity when it has a digit, a number word, or an ordinal (ranks)
         ordinals = "|".join(sorted(vocab.ordinals, key=len, reverse=True))
         self._words = vocab.words_re
-        self._rank = re.compile(rf"\brank\w*\s+(?:{ordinals})\b", re.IGNORECASE)
+        # "ranked second", "second place", "3rd spot", "rose to fourth", "ninth in the world": a rank
+        # (rules/patterns/rank.yml) in a sentence without a number
+        any_ordinal = rf"(?:{ordinals}|\d+(?:st|nd|rd|th))"
+        self._rank = re.compile(
+            rf"\brank\w*\s+(?:{ordinals})\b|\b{any_ordinal}[\s-]+(?:place|spot|position|ranked|placed|in)\b"
+            rf"|\b(?:rose|risen|rise|rises|rising|climbed|climbs?|jumped|fell|fallen|dropped|slipped|moved|advanced)"
+            rf"\s+to\s+(?:the\s+)?{any_ordinal}\b",
+            re.IGNORECASE,
+        )
         # "a kilogram", "an acre": one of a unit, with no digit in sight
         units = finder.rules.units.units  # type: ignore[attr-defined]
         names = sorted(
@@ -145,6 +179,7 @@ class Extractor:
             reverse=True,
         )
         self._article_unit = re.compile(rf"\ban?\s+(?:{'|'.join(map(re.escape, names))})\b", re.IGNORECASE)
+        self._triggers = _trigger_regex(finder.rules)  # type: ignore[attr-defined]
 
     def may_hold_quantity(self, sentence: str) -> bool:
         """Cheap test before parsing: a digit group that is not a bare year nor an ordinal (``19th``),
@@ -161,19 +196,40 @@ class Extractor:
             self._words.search(sentence) is not None
             or self._rank.search(sentence) is not None
             or self._article_unit.search(sentence) is not None
+            or (self._triggers is not None and self._triggers.search(sentence) is not None)
         )
 
-    def pipe_sentences(self, items: Iterable[tuple[str, T]]) -> Iterator[tuple[T, list[SentenceQuantities]]]:
+    def kept_sentences(self, text: str) -> list[tuple[int, int]]:
+        """Spans of the sentences of one clean text that pass the filter (the others are never parsed); a
+        sentence longer than ``MAX_WINDOW_CHARS`` comes as windows cut at whitespace."""
+        return [(s, e) for s, e in windows(text, split_sentences(text)) if self.may_hold_quantity(text[s:e])]
+
+    def parsed_sentences(self, text: str) -> list[Doc]:
+        """Every sentence of one clean text the stage parses, as it parses it (``Doc._.rule_hits`` included):
+        what a rule-example test looks at to see whether a rule fired where users' text goes."""
+        spans = self.kept_sentences(text)
+        docs: list[Doc] = []
+        for doc, _, error in self._pipe_two_phase((text[s:e], None) for s, e in spans):
+            if doc is None:
+                raise RuntimeError(error)
+            docs.append(doc)
+        return docs
+
+    def pipe_sentences(
+        self, items: Iterable[tuple[str, T]], on_error: Callable[[T, str], None] | None = None
+    ) -> Iterator[tuple[T, list[SentenceQuantities]]]:
         """For each ``(clean text, context)``: the sentences that hold quantities, in order.
 
         Streams: sentences of many texts are parsed in batches, and each text is yielded as soon as its
-        last sentence is done, so memory stays flat however long the input is.
+        last sentence is done, so memory stays flat however long the input is. A sentence longer than
+        ``MAX_WINDOW_CHARS`` is parsed in windows. A text one of whose sentences fails is not yielded:
+        ``on_error(context, problem)`` is called instead (without ``on_error``, the error is raised).
         """
         pending: deque[_Pending[T]] = deque()
 
         def feed() -> Iterator[tuple[str, tuple[_Pending[T], int, int]]]:
             for text, context in items:
-                spans = [(s, e) for s, e in split_sentences(text) if self.may_hold_quantity(text[s:e])]
+                spans = self.kept_sentences(text)
                 entry = _Pending(context, len(spans), [])
                 pending.append(entry)
                 for s, e in spans:
@@ -182,18 +238,44 @@ class Extractor:
         def ready() -> Iterator[tuple[T, list[SentenceQuantities]]]:
             while pending and pending[0].waiting == 0:
                 done = pending.popleft()
-                yield done.context, done.found
+                if not done.error:
+                    yield done.context, done.found
+                elif on_error is not None:
+                    on_error(done.context, done.error)
+                else:
+                    raise RuntimeError(done.error)
 
-        for sdoc, (entry, s, e) in self._pipe_two_phase(feed()):
-            found = sdoc._.quantities or []
-            if found:
+        for sdoc, (entry, s, e), error in self._pipe_two_phase(feed()):
+            if error or sdoc is None:
+                entry.error = entry.error or f"sentence at {s}-{e}: {error}"
+            elif found := sdoc._.quantities or []:
                 shifted = tuple(_shift(q, s) for q in found)
                 entry.found.append(SentenceQuantities(s, e, sdoc, shifted))
             entry.waiting -= 1
             yield from ready()
         yield from ready()
 
-    def _pipe_two_phase(self, items: Iterable[tuple[str, C]]) -> Iterator[tuple[Doc, C]]:
+    def _pipe_two_phase(self, items: Iterable[tuple[str, C]]) -> Iterator[tuple[Doc | None, C, str]]:
+        """Each (sentence, context) as (Doc, context, ``""``), or (None, context, problem) when it cannot
+        be processed. A batch that fails is redone one sentence at a time, so one bad sentence costs only
+        itself. See :meth:`_pipe_batches` for the two phases."""
+        for batch in minibatch(items, self.batch_size):  # type: ignore[no-untyped-call]
+            try:
+                docs = self._process_batch([text for text, _ in batch])
+            except Exception:  # noqa: BLE001 - isolate the sentence that fails, below
+                docs = None
+            if docs is not None:
+                yield from ((doc, ctx, "") for doc, (_, ctx) in zip(docs, batch, strict=True))
+                continue
+            for text, ctx in batch:
+                try:
+                    (doc,) = self._process_batch([text])
+                except Exception as exc:  # noqa: BLE001 - reported with its article, never fatal
+                    yield None, ctx, describe(exc)
+                    continue
+                yield doc, ctx, ""
+
+    def _process_batch(self, texts: list[str]) -> list[Doc]:
         """Phase 1 (tagger, rules) on every sentence; phase 2 (parser, NER, final
         selection) only on sentences where phase 1 proposed a quantity. The model's costliest parts
         thus run only where a quantity is, and those sentences still get the full analysis."""
@@ -202,22 +284,29 @@ class Extractor:
             (n, p) for n, p in self.nlp.pipeline if n not in PHASE2 and n not in SKIPPED and n != "quantity_finder"
         ]
         phase2 = [(n, p) for n, p in self.nlp.pipeline if n in PHASE2]
-        for batch in minibatch(items, self.batch_size):  # type: ignore[no-untyped-call]
-            docs = [self.nlp.make_doc(text) for text, _ in batch]
-            docs = _apply(phase1, docs, self.batch_size)
-            promising = [doc for doc in docs if finder.propose(doc)]  # type: ignore[attr-defined]
-            for doc in _apply(phase2, promising, self.batch_size):
-                finder.finalize(doc)  # type: ignore[attr-defined]
-            for doc in docs:
-                if doc._.quantities is None:
-                    doc._.quantities = []
-            yield from ((doc, ctx) for doc, (_, ctx) in zip(docs, batch, strict=True))
+        docs = [self.nlp.make_doc(text) for text in texts]
+        docs = _apply(phase1, docs, self.batch_size)
+        promising = [doc for doc in docs if finder.propose(doc)]  # type: ignore[attr-defined]
+        for doc in _apply(phase2, promising, self.batch_size):
+            finder.finalize(doc)  # type: ignore[attr-defined]
+        for doc in docs:
+            if doc._.quantities is None:
+                doc._.quantities = []
+        return docs
 
     def sentences_of(self, text: str) -> list[SentenceQuantities]:
         """The quantity-bearing sentences of one clean text."""
         for _, found in self.pipe_sentences([(text, None)]):
             return found
         return []
+
+
+def _trigger_regex(rules: QuantityRules) -> re.Pattern[str] | None:
+    """The rules' own filter triggers (``triggers`` in rules/patterns), as one whole-word regex."""
+    words = sorted({w for item in rules.rules for w in item.rule.triggers}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)", re.IGNORECASE)
 
 
 def _apply(procs: Sequence[tuple[str, Any]], docs: list[Doc], batch_size: int) -> list[Doc]:
@@ -305,11 +394,26 @@ def default_extractor(model: str = DEFAULT_MODEL, rules_dir: str | Path = "rules
     return _EXTRACTORS[key]
 
 
-def extract_text(text: str, published: str | None = None, *, extractor: Extractor | None = None) -> list[Mention]:
-    """Normalize one text and return its quantity mentions; offsets and quotes refer to ``text``.
+_PUBLISHED = re.compile(r"\d{4}(?:-\d{2}-\d{2})?")
 
-    ``published`` (ISO date or year) is kept for the attribution step; the quantities do not depend on it.
+
+def extract_text(
+    text: str,
+    published: str | None = None,
+    *,
+    extractor: Extractor | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Mention]:
+    """Normalize one text and return its quantity mentions; offsets and quotes refer to ``text``
+    (``text[m.start:m.end] == m.quote``; control characters are blanked in the clean text only).
+
+    ``published`` (``YYYY-MM-DD`` or ``YYYY``) is kept for the attribution step; the quantities do not
+    depend on it. A ValueError names the problem: a text over ``max_bytes`` (UTF-8;
+    :class:`pipeline.safety.limits.TextTooLarge`), a ``published`` of another shape.
     """
+    check_size(len(text.encode("utf-8", "surrogatepass")), max_bytes)
+    if published and not _PUBLISHED.fullmatch(published):
+        raise ValueError(f"published must be a date YYYY-MM-DD or a year YYYY, not {published!r}")
     extractor = extractor or default_extractor()
     ndoc = normalize_text(text, "text")
     if published:
@@ -322,12 +426,12 @@ class StaleInput(Exception):
 
 
 def read_raw(ndoc: NormalizedDoc, seeds: Path) -> str:
-    """The raw article the normalized document was made from, decoded the same way."""
-    path = seeds / f"{ndoc.doc}.txt"
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != ndoc.raw_sha256:
-        raise StaleInput(f"{path} changed since it was normalized; run the normalize stage again")
-    return data.decode(ndoc.encoding)
+    """The raw article the normalized document was made from, read as normalize read it
+    (:func:`pipeline.safety.rawtext.read_raw_text`); StaleInput when it is gone or changed."""
+    try:
+        return read_raw_text(seeds / ndoc.file_name, ndoc.encoding, ndoc.raw_sha256)
+    except RawTextError as exc:
+        raise StaleInput(str(exc)) from None
 
 
 #: the modules whose code decides a document's mentions (their sources go into the cache fingerprint)
@@ -341,6 +445,9 @@ EXTRACT_MODULES = (
     "pipeline.textmap",
     "pipeline.normalize",
     "pipeline.ruleio",
+    "pipeline.safety.limits",
+    "pipeline.safety.rawtext",
+    "pipeline.safety.ruleregex",
 )
 
 
@@ -399,19 +506,27 @@ def run(
     *,
     progress: bool = False,
     total: int | None = None,
+    failures: list[ArticleFailure] | None = None,
 ) -> Iterator[Mention]:
     """Mentions of every (normalized doc, raw text), streamed document by document, in input order.
 
     With a ``cache`` (built with :func:`stage_fingerprint`), a document seen before is read back and
     never parsed; the others are parsed and stored. ``progress`` shows a bar over documents
-    (``total`` of them, when known).
+    (``total`` of them, when known). A document whose processing fails yields nothing and is
+    appended to ``failures`` (without that list, the error is raised); it is never cached.
     """
     slots: deque[_Slot] = deque()
+
+    def fail(context: tuple[NormalizedDoc, str, str, _Slot], problem: str) -> None:
+        if failures is None:
+            raise RuntimeError(f"{context[0].doc}: {problem}")
+        failures.append(ArticleFailure(context[0].doc, problem))
+        context[3].mentions = []
 
     def misses() -> Iterator[tuple[str, tuple[NormalizedDoc, str, str, _Slot]]]:
         for ndoc, raw in docs:
             key = document_key(ndoc) if cache is not None else ""
-            hit = cache.get(key) if cache is not None else None
+            hit = cache.get(key, MENTION_LIST) if cache is not None else None
             slot = _Slot([_mention_from_json(row) for row in hit] if hit is not None else None)
             slots.append(slot)
             if hit is None:
@@ -425,8 +540,14 @@ def run(
                 bar.update(1)
                 yield from done or ()
 
-        for (ndoc, raw, key, slot), sentences in extractor.pipe_sentences(misses()):
-            found = mentions_of(ndoc, raw, sentences, extractor.attribution)
+        for context, sentences in extractor.pipe_sentences(misses(), fail):
+            ndoc, raw, key, slot = context
+            try:
+                found = mentions_of(ndoc, raw, sentences, extractor.attribution)
+            except Exception as exc:  # noqa: BLE001 - one article's failure is reported, never fatal
+                fail(context, describe(exc))
+                yield from ready()
+                continue
             if cache is not None:
                 cache.put(key, [_mention_to_json(m) for m in found])
             slot.mentions = found
@@ -435,12 +556,14 @@ def run(
 
 
 def write_mentions(mentions: Iterable[Mention], out: io.TextIOBase | io.StringIO) -> int:
-    """CSV with MENTION_COLUMNS, ``\\n`` line ends; returns the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=list(MENTION_COLUMNS), lineterminator="\n")
-    writer.writeheader()
+    """CSV with MENTION_COLUMNS, ``\\n`` line ends, text cells spreadsheet-safe
+    (:mod:`pipeline.safety.csvcells`); returns the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MENTION_COLUMNS)
     n = 0
     for mention in mentions:
-        writer.writerow(mention.to_row())
+        row = mention.to_row()
+        writer.writerow(protect_row([row[name] for name in MENTION_COLUMNS], MENTION_COLUMNS))
         n += 1
     return n
 
@@ -470,42 +593,64 @@ def add_stage_arguments(parser: argparse.ArgumentParser, params: Mapping[str, An
     add_engine_arguments(parser, params)
 
 
-def print_error(message: str) -> None:
-    """Where a stage reports a problem by default: one line on stderr."""
-    print(message, file=sys.stderr)
-
-
 def read_documents(
-    paths_in: Sequence[Path], seeds: Path, skipped: list[str], report: Callable[[str], None] = print_error
+    paths_in: Sequence[Path], seeds: Path, skipped: list[str], failures: list[ArticleFailure] | None = None
 ) -> Iterator[tuple[NormalizedDoc, str]]:
-    """Each normalized document with its raw text. One unreadable or stale article is reported (on
-    stderr unless ``report`` says otherwise), named in ``skipped`` and left out; the others still go
+    """Each normalized document with its raw text. One unreadable or stale article is reported on stderr,
+    named in ``skipped`` (and in ``failures``, for the stage report) and left out; the others still go
     through."""
     for path in paths_in:
         try:
             ndoc = load_normalized(path)
             raw = read_raw(ndoc, seeds)
         except (StaleInput, OSError, ValueError, KeyError, TypeError) as exc:
-            reason = exc if isinstance(exc, StaleInput | OSError) else f"not a normalized document ({exc!r})"
-            report(f"error: {path}: {reason}; skipped")
+            reason = str(exc) if isinstance(exc, StaleInput | OSError | ValueError) else describe(exc)
+            print(f"error: {path}: {reason}; skipped", file=sys.stderr)
             skipped.append(path.name)
+            if failures is not None:
+                failures.append(ArticleFailure(path.stem, reason))
             continue
         yield ndoc, raw
 
 
+def read_stdin(stream: io.BufferedIOBase | Any, max_bytes: int) -> str:
+    """One text from a byte stream, read as an article is (at most ``max_bytes``, decoded like a file);
+    ValueError past the limit, InputProblem when it is not text. Empty input is an empty text."""
+    data = stream.read(max_bytes + 1)
+    check_size(len(data), max_bytes, "input")
+    if not data.strip():
+        return ""
+    return decode_article(data, max_bytes)[0]
+
+
 def write_atomically(path: Path, write: Callable[[io.TextIOBase], int]) -> int:
     """Run ``write`` on a temporary file next to ``path`` and move it into place: a failure half-way
-    leaves the previous output intact. Returns what ``write`` returns (the rows written)."""
+    leaves the previous output intact. The temporary file is unique to the call, so two runs at once
+    never share one (the last to finish wins). Returns what ``write`` returns (the rows written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".partial")
+    partial = Path(name)
     try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             n = write(fh)
         partial.replace(path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return n
+
+
+def write_report(path: Path, problems: Iterable[tuple[str, str, str]]) -> None:
+    """A stage report: ``doc, status, problem``, one row per article not processed, sorted by doc."""
+
+    def write(fh: io.TextIOBase) -> int:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["doc", "status", "problem"])
+        rows = sorted(problems)
+        writer.writerows([protect_row(row) for row in rows])
+        return len(rows)
+
+    write_atomically(path, write)
 
 
 @dataclass(frozen=True)
@@ -542,15 +687,16 @@ class ExtractJob:
         return estimated_words(self.seeds / f"{item.stem}.txt")
 
     def name(self, item: Path) -> str:
-        return item.name
+        return item.stem
 
     def __call__(self, loaded: tuple[Extractor, str], items: Sequence[Path]) -> BatchResult[Mention]:
         extractor, stage = loaded
         cache = ArticleCache(self.cache_dir or None, "extract", stage)
         skipped: list[str] = []
-        problems: list[str] = []
-        mentions = tuple(run(read_documents(items, self.seeds, skipped, problems.append), extractor, cache))
-        return BatchResult(mentions, tuple(skipped), tuple(problems), cache.hits, cache.misses)
+        failures: list[ArticleFailure] = []
+        docs = read_documents(items, self.seeds, skipped, failures)
+        mentions = tuple(run(docs, extractor, cache, failures=failures))
+        return BatchResult(mentions, tuple((f.doc, f.problem) for f in failures), cache.hits, cache.misses)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -560,26 +706,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.extract", description=(__doc__ or "").split("\n\n")[0])
     add_stage_arguments(parser, params)
     parser.add_argument("--out", type=Path, default=Path(paths.get("output", "output")) / "mentions.csv")
+    parser.add_argument(
+        "--report", type=Path, default=None, help="articles not processed (default: extract_report.csv beside --out)"
+    )
     parser.add_argument("--stdin", action="store_true", help="read one text from stdin instead of the stage input")
     parser.add_argument("--jsonl", action="store_true", help="with --stdin: one JSON mention per line")
     parser.add_argument("--published", default=None, help="with --stdin: publication date (YYYY-MM-DD)")
     args = parser.parse_args(argv)
+    args.report = args.report or args.out.with_name("extract_report.csv")
 
     if args.stdin:
-        try:
-            extractor = Extractor(args.model, args.rules, args.batch_size)
-        except RuleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        text = sys.stdin.read()
-        mentions = extract_text(text, args.published, extractor=extractor)
-        if args.jsonl:
-            for mention in mentions:
-                print(mention_json(mention))
-        else:
-            write_mentions(mentions, sys.stdout)  # type: ignore[arg-type]
-        return 0
-
+        return extract_stdin(args, params)
     try:
         engine_params = engine_settings(args)
     except RuleError as exc:
@@ -596,20 +733,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with open_engine(engine_params) as engine:
             outcomes = engine.map(job, paths_in, progress="extract" if sys.stderr.isatty() else None)
-            n = write_atomically(args.out, lambda fh: write_mentions(stream_rows(outcomes, tally, print_error), fh))
-    except (LoadError, EngineError) as exc:
+            n = write_atomically(args.out, lambda fh: write_mentions(stream_rows(outcomes, tally), fh))
+    except (LoadError, EngineError) as exc:  # a broken rule file, a cluster that cannot be reached
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    skipped = tally.skipped
+    write_report(args.report, [(doc, "failed", problem) for doc, problem in tally.failures])
+    for doc, problem in tally.failures:
+        print(f"error: {doc}: {problem}; skipped", file=sys.stderr)
+    done = len(paths_in) - len(tally.failures)
     print(
-        f"extract: {n} mention(s) from {len(paths_in) - len(skipped)} article(s) written to {args.out} "
+        f"extract: {n} mention(s) from {done} article(s) written to {args.out} "
         f"({tally.hits} unchanged, from the cache; {tally.misses} parsed"
-        + (f"; {len(skipped)} skipped: {', '.join(skipped)})" if skipped else ")")
+        + (f"; {len(tally.failures)} not processed, see {args.report})" if tally.failures else ")")
     )
-    return 1 if skipped and len(skipped) == len(paths_in) else 0
+    return 1 if tally.failures and not done else 0
+
+
+def extract_stdin(args: argparse.Namespace, params: Mapping[str, Any]) -> int:
+    """``--stdin``: one text, its mentions on stdout (CSV, or JSON lines with ``--jsonl``)."""
+    try:
+        extractor = Extractor(args.model, args.rules, args.batch_size)
+    except RuleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    max_bytes = int((params.get("normalize") or {}).get("max_bytes", DEFAULT_MAX_BYTES))
+    try:
+        mentions = extract_text(read_stdin(sys.stdin.buffer, max_bytes), args.published, extractor=extractor)
+    except (ValueError, InputProblem) as exc:  # too large, not text, a bad --published
+        print(f"error: stdin: {exc}", file=sys.stderr)
+        return 2
+    if args.jsonl:
+        for mention in mentions:
+            print(mention_json(mention))
+    else:
+        write_mentions(mentions, sys.stdout)  # type: ignore[arg-type]
+    return 0
 
 
 if __name__ == "__main__":

@@ -105,8 +105,13 @@ def _is_power_of_ten(ratio: Decimal) -> bool:
 
 
 def written_precision(quote: str, value: Decimal) -> Decimal:
-    """Place value of the last written digit, in the units of ``value`` (``5.1 million`` -> 100000)."""
+    """Place value of the last written digit, in the units of ``value`` (``5.1 million`` -> 100000).
+
+    A number written in parts (``1 billion 100 million``, a calque of 11亿) is as precise as its last
+    non-zero digit: the zeros of its last part only fill the place the next part would take."""
     magnitude = abs(value)
+    if len(_NUMBER.findall(quote)) >= 2 and re.search(r"\d\s+[a-zA-Z]+\s+\d", quote) and magnitude >= 10:
+        return _last_nonzero_place(magnitude)
     for match in _NUMBER.finditer(quote):
         text = match.group().replace(",", "")
         written = Decimal(text)
@@ -121,6 +126,12 @@ def written_precision(quote: str, value: Decimal) -> Decimal:
         return Decimal(1)
     exponent = magnitude.normalize().as_tuple().exponent
     return Decimal(1).scaleb(int(exponent))
+
+
+def _last_nonzero_place(magnitude: Decimal) -> Decimal:
+    """10 ** (the place of the last non-zero digit): 1105000000 -> 1000000, 1100000000 -> 100000000."""
+    digits, exponent = magnitude.normalize().as_tuple()[1:]
+    return Decimal(1).scaleb(int(exponent)) if digits else Decimal(1)
 
 
 def value_interval(value: Decimal, qualifier: str, precision: Decimal, tol: Tolerances) -> Interval:

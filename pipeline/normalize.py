@@ -8,10 +8,18 @@ back to the raw file (:mod:`pipeline.textmap`).
 Invariants:
 - every span of the clean text maps to a raw span with :func:`NormalizedDoc.to_raw`; ``removed``
   lists every raw span that was cut, with the rule that cut it;
-- the publication date comes from a date line (``stated``), else from the latest year the text
+- the publication date comes from a date line (``stated``), else from a date in the file name
+  (``file name``: ``2016_ecns_...txt``, ``report-2021-09-23.txt``), else from the latest year the text
   speaks of as past, plus one (``inferred``, written as a bare ISO year ``YYYY``), else ``unknown``;
 - one unreadable file is reported and skipped, never fatal; the stage fails only when no article
-  at all could be read, or when a rule file is broken (:class:`pipeline.ruleio.RuleError`).
+  at all could be read, or when a rule file is broken (:class:`pipeline.ruleio.RuleError`);
+- what is not read is reported once, in ``normalize_report.csv``, and every later stage reads only the
+  documents written here: a directory or a pipe named ``x.txt``, an unreadable file, a symbolic link to
+  a file outside the seeds folder, names that differ only in case (``a.TXT`` and ``a.txt``: refused
+  both, since either would overwrite the other's results), a file over ``max_bytes`` (checked before it
+  is read);
+- control characters (NUL ...) are blanked one for one, as every stage reads the raw text
+  (:mod:`pipeline.safety.rawtext`), and counted under the repair ``text.control_characters``.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +55,10 @@ from pipeline.engine import (
 )
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
+from pipeline.safety.limits import DEFAULT_MAX_BYTES, MAX_WINDOW_CHARS, TextTooLarge, check_size
+from pipeline.safety.rawtext import CONTROL_REPAIR, blank_controls
+from pipeline.safety.records import NormalizedRecord, validated
+from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 from pipeline.textmap import Edit, EditableText, OffsetMap
 
 __all__ = [
@@ -68,11 +80,9 @@ __all__ = [
 # rule files
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern, re.MULTILINE)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression: {exc}") from None
+def _compile(pattern: str) -> RulePattern:
+    """A rule's pattern, compiled for linear-time matching (ValueError with the reason when refused)."""
+    return compile_rule_regex(pattern, re.MULTILINE)
 
 
 class TextExample(StrictModel):
@@ -154,8 +164,27 @@ class PastYearPattern(StrictModel):
         return value
 
 
+class FileNameExample(StrictModel):
+    name: str  #: a file name without its extension
+    expect: str  #: the date it gives, ``YYYY`` or ``YYYY-MM-DD``, or ``""`` for none
+
+
+class FileNamePattern(StrictModel):
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    pattern: str
+    examples: list[FileNameExample] = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_has_year_group(cls, value: str) -> str:
+        if "year" not in _compile(value).groupindex:
+            raise ValueError("pattern needs a named group `year` (and optionally `month`, `day`)")
+        return value
+
+
 class Inference(StrictModel):
     past_year_patterns: list[PastYearPattern]
+    file_name_patterns: list[FileNamePattern] = Field(default_factory=list)
 
 
 class Headings(StrictModel):
@@ -182,9 +211,9 @@ class NormalizeRuleSet:
     normalize: NormalizeFile
     boilerplate: BoilerplateFile
     paths: tuple[Path, ...]
-    compiled: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    compiled: dict[str, RulePattern] = field(default_factory=dict)
 
-    def regex(self, rule_id: str, pattern: str) -> re.Pattern[str]:
+    def regex(self, rule_id: str, pattern: str) -> RulePattern:
         found = self.compiled.get(rule_id)
         if found is None:
             found = self.compiled[rule_id] = _compile(pattern)
@@ -201,6 +230,7 @@ def load_rule_set(rules_dir: str | Path = "rules") -> NormalizeRuleSet:
     seen: dict[str, str] = {}
     check_unique_ids(normalize_path, [r.id for r in normalize.repairs], seen)
     check_unique_ids(normalize_path, [r.id for r in normalize.inference.past_year_patterns], seen)
+    check_unique_ids(normalize_path, [r.id for r in normalize.inference.file_name_patterns], seen)
     check_unique_ids(boilerplate_path, [r.id for r in boilerplate.furniture], seen)
     check_unique_ids(boilerplate_path, [r.id for r in boilerplate.metadata], seen)
     return NormalizeRuleSet(normalize, boilerplate, (normalize_path, boilerplate_path))
@@ -240,12 +270,13 @@ class NormalizedDoc:
     offsets: OffsetMap
     raw_sha256: str
     encoding: str = "utf-8"
+    file: str = ""  #: the file's name in the seeds folder (``<doc>.txt`` when empty)
     title: str = ""
     byline: str = ""
     source: str = ""
     site: str = ""
     published: str = ""  #: ``YYYY-MM-DD`` when stated, ``YYYY`` when inferred, ``""`` when unknown
-    published_source: str = "unknown"  #: stated / inferred / unknown
+    published_source: str = "unknown"  #: stated / file name / inferred / unknown
     published_rule: str = ""  #: the rule that gave the date or year
     sections: tuple[Section, ...] = ()
     removed: tuple[Removal, ...] = ()
@@ -269,6 +300,7 @@ class NormalizedDoc:
     def to_json(self) -> dict[str, Any]:
         return {
             "doc": self.doc,
+            "file": self.file,
             "raw_sha256": self.raw_sha256,
             "encoding": self.encoding,
             "title": self.title,
@@ -302,6 +334,7 @@ class NormalizedDoc:
             offsets=OffsetMap.from_json(data["offsets"]),
             raw_sha256=data["raw_sha256"],
             encoding=data.get("encoding", "utf-8"),
+            file=data.get("file", ""),
             title=data.get("title", ""),
             byline=data.get("byline", ""),
             source=data.get("source", ""),
@@ -314,11 +347,23 @@ class NormalizedDoc:
             repairs=tuple((k, int(v)) for k, v in data.get("repairs", {}).items()),
         )
 
+    @property
+    def file_name(self) -> str:
+        """The article's file name in the seeds folder."""
+        return self.file or f"{self.doc}.txt"
+
 
 def load_normalized(path: str | Path) -> NormalizedDoc:
-    """Read one ``output/normalized/<doc>.json``."""
+    """Read one ``output/normalized/<doc>.json``; ValueError when it is not a normalized document."""
     with open(path, encoding="utf-8") as fh:
-        return NormalizedDoc.from_json(json.load(fh))
+        try:
+            data = json.load(fh)
+        except ValueError as exc:
+            raise ValueError(f"not a normalized document (invalid JSON: {exc})") from None
+    problem = validated(data, NormalizedRecord)
+    if problem:
+        raise ValueError(f"not a normalized document ({problem})")
+    return NormalizedDoc.from_json(data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,10 +395,10 @@ def decode_article(data: bytes, max_bytes: int) -> tuple[str, str]:
     accepted only when the result holds Chinese text, because GB18030 decodes almost any bytes).
     Line endings are kept as they are: offsets index the text exactly as stored.
     """
-    if len(data) > max_bytes:
-        raise InputProblem(
-            "skipped", f"too large: {len(data):,} bytes (limit {max_bytes:,}, params.yaml normalize.max_bytes)"
-        )
+    try:
+        check_size(len(data), max_bytes, "file")
+    except TextTooLarge as exc:
+        raise InputProblem("skipped", str(exc).removeprefix("file ")) from None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             text = data.decode("utf-16")
@@ -423,11 +468,15 @@ def _read_metadata(et: EditableText, rules: NormalizeRuleSet, removed: list[Remo
     for start, end in _line_spans(text, rules.boilerplate.header_lines):
         line = text[start:end]
         fired: list[str] = []
+        fields: set[str] = set()
         for rule in rules.boilerplate.metadata:
+            if rule.field in fields:
+                continue  # one reading of a field per line: the first rule that matches
             match = rules.regex(rule.id, rule.pattern).match(line)
             if not match:
                 continue
             fired.append(rule.id)
+            fields.add(rule.field)
             groups = match.groupdict()
             if groups.get("value") and rule.field not in found:
                 found[rule.field] = (groups["value"].strip(), rule.id)
@@ -458,7 +507,7 @@ def _cut_furniture(et: EditableText, rules: NormalizeRuleSet, removed: list[Remo
         _cut(et, cuts, removed)
 
 
-def _repair_edits(text: str, rule: RepairRule, regex: re.Pattern[str]) -> list[Edit]:
+def _repair_edits(text: str, rule: RepairRule, regex: RulePattern) -> list[Edit]:
     edits: list[Edit] = []
     for match in regex.finditer(text):
         found = match.group()
@@ -560,6 +609,31 @@ def infer_published_year(text: str, rules: NormalizeRuleSet) -> tuple[int, str] 
     return (best[0] + 1, best[1]) if best else None
 
 
+def file_name_date(name: str, pattern: FileNamePattern, rules: NormalizeRuleSet) -> str:
+    """The date one file-name pattern reads in ``name`` (``YYYY`` or ``YYYY-MM-DD``), or ``""``."""
+    match = rules.regex(pattern.id, pattern.pattern).search(name)
+    if match is None:
+        return ""
+    parts: dict[str, str | None] = match.groupdict()
+    year, month, day = str(parts["year"]), parts.get("month"), parts.get("day")
+    if month is None or day is None:
+        return year
+    if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return ""
+
+
+def date_from_file_name(name: str, rules: NormalizeRuleSet) -> tuple[str, str] | None:
+    """The date a file name carries (``2016_ecns_...``, ``report-2021-09-23``) and the rule that read it.
+    Analysts often name saved pages by their date; the name is read only when the text states no date,
+    and before any inference from the content."""
+    for pattern in rules.normalize.inference.file_name_patterns:
+        found = file_name_date(name, pattern, rules)
+        if found:
+            return found, pattern.id
+    return None
+
+
 def parse_published(value: str) -> str | None:
     """A stated date (``2022.07.12``, ``2018-08-09``) as ISO ``YYYY-MM-DD``, parsed with dateparser."""
     import dateparser  # imported here: it takes a second to load and only this step needs it
@@ -579,12 +653,15 @@ def normalize_text(
     *,
     raw_sha256: str | None = None,
     encoding: str = "utf-8",
+    file: str = "",
 ) -> NormalizedDoc:
     """Normalize one article's raw text. Pure: the same text and rules give the same document."""
     rules = rules if rules is not None else default_rule_set()
+    raw_sha256 = raw_sha256 or hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+    raw, blanked = blank_controls(raw)
     et = EditableText(raw)
     removed: list[Removal] = []
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter({CONTROL_REPAIR: blanked})
     _apply_repairs(et, rules, "early", counts)
     metadata = _read_metadata(et, rules, removed)
     _cut_furniture(et, rules, removed)
@@ -599,6 +676,10 @@ def normalize_text(
         if iso:
             published, published_source, published_rule = iso, "stated", rule_id
     if not published:
+        named = date_from_file_name(doc, rules)
+        if named:
+            published, published_source, published_rule = named[0], "file name", named[1]
+    if not published:
         inferred = infer_published_year(text, rules)
         if inferred:
             published, published_source, published_rule = str(inferred[0]), "inferred", inferred[1]
@@ -606,13 +687,14 @@ def normalize_text(
     def meta(name: str) -> str:
         return repair_string(metadata[name][0], rules) if name in metadata else ""
 
-    repair_order = [r.id for r in rules.normalize.repairs]
+    repair_order = [CONTROL_REPAIR, *(r.id for r in rules.normalize.repairs)]
     return NormalizedDoc(
         doc=doc,
         text=text,
         offsets=et.offset_map(),
-        raw_sha256=raw_sha256 or hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        raw_sha256=raw_sha256,
         encoding=encoding,
+        file=file,
         title=title,
         byline=meta("byline"),
         source=meta("source"),
@@ -648,19 +730,71 @@ class ReportRow:
     problem: str
 
 
-def read_article(path: Path, max_bytes: int, rules: NormalizeRuleSet) -> NormalizedDoc:
-    """Read, decode and normalize one file; raise :class:`InputProblem` when it cannot be read."""
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes; its size is checked before it is read (a huge file is never loaded)."""
     try:
-        data = path.read_bytes()
+        check_size(path.stat().st_size, max_bytes, "file")
+        return path.read_bytes()
+    except TextTooLarge as exc:
+        raise InputProblem("skipped", str(exc).removeprefix("file ")) from None
     except OSError as exc:
         raise InputProblem("skipped", f"cannot read: {exc.strerror or exc}") from None
+
+
+def read_article(path: Path, max_bytes: int, rules: NormalizeRuleSet) -> NormalizedDoc:
+    """Read, decode and normalize one file; raise :class:`InputProblem` when it cannot be read."""
+    data = _read_bytes(path, max_bytes)
     text, encoding = decode_article(data, max_bytes)
-    return normalize_text(text, path.stem, rules, raw_sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+    return normalize_text(
+        text, path.stem, rules, raw_sha256=hashlib.sha256(data).hexdigest(), encoding=encoding, file=path.name
+    )
+
+
+def entry_problem(path: Path) -> InputProblem | None:
+    """Why a ``*.txt`` entry of the seeds folder cannot be an article, or None: a directory, a pipe or
+    device, a broken symbolic link, or one that leads out of the folder (its target is not the user's
+    article: it would land in committed outputs)."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return InputProblem("skipped", "broken symbolic link")
+        if not target.is_relative_to(path.parent.resolve()):
+            return InputProblem("skipped", "symbolic link to a file outside the seeds folder; copy the article in")
+    if path.is_dir():
+        return InputProblem("skipped", "a directory, not a file")
+    if not path.is_file():
+        return InputProblem("skipped", "not a regular file (a pipe, socket or device)")
+    return None
+
+
+def case_collisions(paths: Iterable[Path]) -> dict[Path, str]:
+    """Article files (``*.txt``) whose names differ only in case (``a.TXT``, ``a.txt``), with the other names."""
+    by_name: dict[str, list[Path]] = {}
+    for path in paths:
+        if path.name.startswith(".") or path.suffix.lower() != ".txt":
+            continue
+        by_name.setdefault(path.name.casefold(), []).append(path)
+    clashes: dict[Path, str] = {}
+    for group in by_name.values():
+        if len(group) > 1:
+            for path in group:
+                clashes[path] = ", ".join(sorted(p.name for p in group if p != path))
+    return clashes
 
 
 def stage_fingerprint(rules: NormalizeRuleSet, max_bytes: int) -> str:
     """Everything besides the article that a normalized document depends on (for the cache)."""
-    code = module_sources(["pipeline.normalize", "pipeline.textmap", "pipeline.ruleio", "dateparser"])
+    code = module_sources(
+        [
+            "pipeline.normalize",
+            "pipeline.textmap",
+            "pipeline.ruleio",
+            "pipeline.safety.rawtext",
+            "pipeline.safety.ruleregex",
+            "dateparser",
+        ]
+    )
     return fingerprint([*rules.paths, *code], [f"max_bytes={max_bytes}"])
 
 
@@ -670,44 +804,67 @@ def run(
     max_bytes: int,
     cache: ArticleCache | None = None,
     progress: bool = False,
+    clashes: Mapping[Path, str] | None = None,
 ) -> tuple[list[NormalizedDoc], list[ReportRow]]:
-    """Normalize every ``.txt`` file among ``paths``; other files are noted in the report.
+    """Normalize every ``.txt`` file among ``paths``; other files are noted in the report, and so is
+    every ``.txt`` entry that cannot be an article (:func:`entry_problem`, names differing only in case).
 
     With a ``cache``, an article whose bytes, rules and code are unchanged is read back, not redone.
+    ``clashes`` (:func:`case_collisions` of the whole folder) is for a caller that passes the folder in
+    parts; by default the names are compared among ``paths``.
     """
     docs: list[NormalizedDoc] = []
     report: list[ReportRow] = []
     ordered = sorted(paths, key=lambda p: p.name)
+    if clashes is None:
+        clashes = case_collisions(ordered)
     for path in tqdm(ordered, desc="normalize", unit="article", disable=not progress):
-        if path.is_dir() or path.name.startswith("."):
+        if path.name.startswith("."):
             continue
         if path.suffix.lower() != ".txt":
-            report.append(ReportRow(path.name, "ignored", "not a .txt file; only *.txt articles are read"))
+            if not path.is_dir():
+                report.append(ReportRow(path.name, "ignored", "not a .txt file; only *.txt articles are read"))
+            continue
+        problem = entry_problem(path)
+        if problem is None and path in clashes:
+            problem = InputProblem("skipped", f"name differs only in case from {clashes[path]}; rename one of them")
+        if problem is not None:
+            report.append(ReportRow(path.name, problem.status, problem.problem))
             continue
         try:
             doc = _read_cached(path, max_bytes, rules, cache)
-        except InputProblem as problem:
-            report.append(ReportRow(path.stem, problem.status, problem.problem))
+        except InputProblem as failed:
+            report.append(ReportRow(path.stem, failed.status, failed.problem))
             continue
-        note = "" if doc.encoding == "utf-8" else f"decoded as {doc.encoding}"
-        report.append(ReportRow(doc.doc, "ok", note))
+        report.append(ReportRow(doc.doc, "ok", _note(doc)))
         docs.append(doc)
     return docs, report
+
+
+def _note(doc: NormalizedDoc) -> str:
+    """What the report says of an article that was read: how, if not plainly."""
+    notes = [] if doc.encoding == "utf-8" else [f"decoded as {doc.encoding}"]
+    blanked = dict(doc.repairs).get(CONTROL_REPAIR, 0)
+    if blanked:
+        notes.append(f"{blanked} control character(s) (NUL ...) blanked")
+    longest = max((end - start for start, end in _line_spans(doc.text)), default=0)
+    if longest > MAX_WINDOW_CHARS:
+        notes.append(f"a line of {longest:,} characters, parsed in windows of {MAX_WINDOW_CHARS:,}")
+    return "; ".join(notes)
 
 
 def _read_cached(path: Path, max_bytes: int, rules: NormalizeRuleSet, cache: ArticleCache | None) -> NormalizedDoc:
     if cache is None:
         return read_article(path, max_bytes, rules)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputProblem("skipped", f"cannot read: {exc.strerror or exc}") from None
-    content = f"{path.stem}:{hashlib.sha256(data).hexdigest()}"
-    hit = cache.get(content)
+    data = _read_bytes(path, max_bytes)
+    content = f"{path.name}:{hashlib.sha256(data).hexdigest()}"
+    hit = cache.get(content, NormalizedRecord)
     if hit is not None:
         return NormalizedDoc.from_json(hit)
     text, encoding = decode_article(data, max_bytes)
-    doc = normalize_text(text, path.stem, rules, raw_sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+    doc = normalize_text(
+        text, path.stem, rules, raw_sha256=hashlib.sha256(data).hexdigest(), encoding=encoding, file=path.name
+    )
     cache.put(content, doc.to_json())
     return doc
 
@@ -736,6 +893,7 @@ class NormalizeJob:
     max_bytes: int
     out: Path
     cache_dir: str  #: '' turns the per-article cache off; else a folder or fsspec URL every worker reaches
+    clashes: Mapping[Path, str]  #: :func:`case_collisions` of the whole folder (a batch sees only its part)
 
     @property
     def kind(self) -> str:
@@ -757,7 +915,7 @@ class NormalizeJob:
     def __call__(self, loaded: tuple[NormalizeRuleSet, str], items: Sequence[Path]) -> BatchResult[ReportRow]:
         rules, stage = loaded
         cache = ArticleCache(self.cache_dir or None, "normalize", stage)
-        docs, report = run(items, rules, self.max_bytes, cache)
+        docs, report = run(items, rules, self.max_bytes, cache, clashes=self.clashes)
         for doc in docs:
             write_json(self.out / f"{doc.doc}.json", doc.to_json())
         return BatchResult(tuple(report), hits=cache.hits, misses=cache.misses)
@@ -783,7 +941,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--report", type=Path, default=Path(params["paths"]["output"]) / "normalize_report.csv", help="report CSV"
     )
-    parser.add_argument("--max-bytes", type=int, default=int(params["normalize"]["max_bytes"]))
+    parser.add_argument(
+        "--max-bytes", type=int, default=int((params.get("normalize") or {}).get("max_bytes", DEFAULT_MAX_BYTES))
+    )
     parser.add_argument(
         "--cache",
         default=params.get("cache", {}).get("dir", ".cache"),
@@ -802,11 +962,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: seeds folder {args.seeds} does not exist", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    job = NormalizeJob(args.rules, args.max_bytes, args.out, args.cache or "")
+    paths = sorted(args.seeds.iterdir(), key=lambda p: p.name)
+    job = NormalizeJob(args.rules, args.max_bytes, args.out, args.cache or "", case_collisions(paths))
     tally = Tally()
     try:
         with open_engine(engine_params) as engine:
-            paths = sorted(args.seeds.iterdir(), key=lambda p: p.name)
             progress = "normalize" if sys.stderr.isatty() else None
             report = list(report_rows(engine.map(job, paths, progress=progress), tally))
     except (LoadError, EngineError) as exc:

@@ -35,11 +35,15 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from pipeline.ruleexamples import RuleExample
 from pipeline.ruleio import StrictModel, load_rules
 
 __all__ = [
+    "MAX_DIGITS",
+    "MAX_SPACED_GROUPS",
     "NumberVocab",
     "Numeral",
+    "UnreadableNumber",
     "NumeralsFile",
     "Scale",
     "ScalesFile",
@@ -50,7 +54,51 @@ __all__ = [
     "parse_number",
     "parse_ordinal",
     "plural_forms",
+    "within_bounds",
 ]
+
+#: the most significant digits a value may have (decimal's default precision: arithmetic stays exact)
+MAX_DIGITS = 28
+#: the most digit groups after the first in a space-grouped number ("1 234 567 890 123")
+MAX_SPACED_GROUPS = 4
+#: a space-grouped number: at most MAX_SPACED_GROUPS groups, no digit group right before or after it
+_SPACED = (
+    rf"(?<!\d[ \u00a0\u2009\u202f])\d{{1,3}}(?:[ \u00a0\u2009\u202f]\d{{3}}){{1,{MAX_SPACED_GROUPS}}}"
+    r"(?![\d\-‐‑–]|[ \u00a0\u2009\u202f]\d)"
+)
+
+
+class UnreadableNumber(ArithmeticError):
+    """A number phrase at ``[start, end)`` whose value is out of bounds or cannot be computed."""
+
+    def __init__(self, start: int, end: int, reason: str) -> None:
+        super().__init__(f"unreadable number at [{start}, {end}): {reason}")
+        self.start = start
+        self.end = end
+        self.reason = reason
+
+
+def within_bounds(value: Decimal) -> bool:
+    """True when ``value`` is finite, has at most MAX_DIGITS significant digits and its magnitude is
+    below 10**MAX_DIGITS and, unless zero, at least 10**-MAX_DIGITS."""
+    if not value.is_finite():
+        return False
+    if value.is_zero():
+        return True
+    digits = value.as_tuple().digits
+    significant = len(digits) - (len(digits) - len("".join(map(str, digits)).rstrip("0")))
+    return -MAX_DIGITS <= value.adjusted() < MAX_DIGITS and significant <= MAX_DIGITS
+
+
+#: the integer part of a digit number: groups of three split by commas ("1,234,567") or by a space or a
+#: narrow/no-break space ("40 000"; see _SPACED); the Indian grouping, pairs before the last three
+#: ("1,40,000" is 140,000; "12,34,56,789"); or plain digits. Tried in that order: "12,345" is never read as Indian
+DIGIT_GROUPS = (
+    r"(?:\d{1,3}(?:,\d{3})+(?!\d)"
+    rf"|{_SPACED}"
+    r"|\d{1,2}(?:,\d{2})+,\d{3}(?!\d)"
+    r"|\d+)"
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +117,7 @@ class NumeralsFile(StrictModel):
     vulgar_fractions: dict[str, str] = Field(default_factory=dict)
     negatives: list[str] = Field(default_factory=list)
     ordinals: dict[str, int] = Field(default_factory=dict)
+    examples: list[RuleExample] = Field(min_length=1)  #: each group of words shown in use
 
     @model_validator(mode="after")
     def _compound_ordinals_are_ordinals(self) -> NumeralsFile:
@@ -95,6 +144,7 @@ class ScalesFile(StrictModel):
     """``rules/scales.yml``."""
 
     scales: dict[str, Scale]
+    examples: list[RuleExample] = Field(min_length=1)  #: every scale shown in use
 
 
 def plural_forms(word: str) -> set[str]:
@@ -215,10 +265,7 @@ class NumberVocab:
         self.vulgar_class = f"[{vulgar}]" if vulgar else "(?!)"
         # a digit number: grouped or plain, optional decimals; never the tail of a longer token
         # groups of three split by a space or a narrow/no-break space: "40 000", "1 234 567.89"
-        self.digits_re = re.compile(
-            r"(?>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d\-‐‑–])|\d+)(?:\.\d+)?)"
-            r"(?![.,]\d)|(?>\.\d+)(?![.,]\d)"
-        )
+        self.digits_re = re.compile(rf"(?>{DIGIT_GROUPS}(?:\.\d+)?)(?![.,]\d)|(?>\.\d+)(?![.,]\d)")
         self.abbr_re = re.compile(rf"\s?(?:{abbreviations})(?![A-Za-z0-9])", re.IGNORECASE) if abbreviations else None
         self.money_abbr_re = re.compile(rf"(?:{money_abbr})(?![A-Za-z0-9])") if money_abbr else None
         # "35m devices", "1.2m tons", "35m of its devices": glued, then "of" or a plural word
@@ -284,7 +331,7 @@ def default_vocab(rules_dir: str | Path = "rules") -> NumberVocab:
 
 _ATOM = re.compile(
     r"(?P<frac>\d+/\d+)"
-    r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d\-‐‑–])|\d+)(?:\.\d+)?|\.\d+)"
+    rf"|(?P<num>{DIGIT_GROUPS}(?:\.\d+)?|\.\d+)"
     r"|(?P<word>[A-Za-z]+)"
     r"|(?P<other>[^\s\-‐‑–—])"
 )
@@ -473,7 +520,7 @@ def parse_number_ex(text: str, vocab: NumberVocab | None = None) -> tuple[Decima
     kind, first = atoms[0]
     rest = atoms[1:]
     if kind == "num":
-        value = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", first))
+        value = _literal(first)
         # glued or spaced scale abbreviation, or a money abbreviation the scanner accepted
         if rest and rest[0][0] == "word":
             word = rest[0][1]
@@ -560,13 +607,43 @@ def parse_number(text: str, vocab: NumberVocab | None = None) -> Decimal | None:
     """
     try:
         parsed = parse_number_ex(text, vocab)
-    except (InvalidOperation, ValueError, ZeroDivisionError):
+    except (ArithmeticError, ValueError):  # out of bounds, 3/0, digits past int()'s limit
         return None
-    return None if parsed is None else _tidy(parsed[0])
+    if parsed is None:
+        return None
+    try:
+        return _tidy(parsed[0])
+    except ArithmeticError:
+        return None
+
+
+class _OutOfBounds(ArithmeticError):
+    """A value outside the bounds of :func:`within_bounds`."""
+
+
+def _why(exc: Exception) -> str:
+    """Why a number could not be read, in words (the ``rule`` of its unclaimed row)."""
+    if isinstance(exc, _OutOfBounds):
+        return str(exc)
+    if isinstance(exc, ZeroDivisionError | InvalidOperation):
+        return "no value: division by zero or an undefined operation"
+    return f"no value: {exc}" if str(exc) else "no value"
+
+
+def _literal(digits: str) -> Decimal:
+    """The exact value of a digit string (separators removed); out of bounds raises before any
+    arithmetic could round it."""
+    value = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", digits))
+    if not within_bounds(value):
+        raise _OutOfBounds(f"out of bounds: more than {MAX_DIGITS} significant digits or magnitude 10^{MAX_DIGITS}")
+    return value
 
 
 def _tidy(value: Decimal) -> Decimal:
-    """Drop exponent noise (``4.99E+9`` -> ``4990000000``) while keeping the exact value."""
+    """Drop exponent noise (``4.99E+9`` -> ``4990000000``) while keeping the exact value; a value
+    out of bounds raises."""
+    if not within_bounds(value):
+        raise _OutOfBounds(f"out of bounds: more than {MAX_DIGITS} significant digits or magnitude 10^{MAX_DIGITS}")
     if value == value.to_integral_value():
         return value.quantize(Decimal(1))
     return value.normalize()
@@ -646,8 +723,12 @@ def find_numerals(
     vocab: NumberVocab | None = None,
     glued_prefixes: Iterable[str] = (),
     money_before: re.Pattern[str] | None = None,
+    unreadable: list[UnreadableNumber] | None = None,
 ) -> list[Numeral]:
     """Every number phrase in ``text``, left to right, non-overlapping.
+
+    A number phrase that cannot be read (out of bounds, ``3 9/0``) is skipped, never raised; with an
+    ``unreadable`` list, it is appended there (its span and the reason).
 
     ``glued_prefixes`` are currency codes that may be written against the digits (``CNY4.99``); the
     digits after them still count as a number. ``money_before`` matches the text just before a number
@@ -664,9 +745,15 @@ def find_numerals(
         if m is None:
             break
         start = m.start()
-        found = _numeral_at(text, start, vocab, prefixes, money_before)
-        if found is not None:
-            found = _ratio_phrase(text, found, vocab, prefixes, money_before)
+        try:
+            found = _numeral_at(text, start, vocab, prefixes, money_before)
+            if found is not None:
+                found = _ratio_phrase(text, found, vocab, prefixes, money_before)
+        except UnreadableNumber as exc:
+            if unreadable is not None:
+                unreadable.append(exc)
+            pos = max(exc.end, start + 1)
+            continue
         if found is None:
             # skip the rest of this token
             pos = m.end()
@@ -692,12 +779,19 @@ def _ratio_phrase(
     m = _RATIO.match(text, left.end)
     if m is None or left.value != left.value.to_integral_value():
         return left
-    right = _numeral_at(text, m.end(), vocab, prefixes, money_before)
+    try:
+        right = _numeral_at(text, m.end(), vocab, prefixes, money_before)
+    except UnreadableNumber:
+        return left  # the right side is read (and reported) on its own
     if right is None or right.value == 0 or right.value != right.value.to_integral_value():
         return left
     if not abs(left.value) < right.value:
         return left
-    return Numeral(left.start, right.end, _tidy(left.value / right.value), text[left.start : right.end], True)
+    try:
+        ratio = _tidy(left.value / right.value)
+    except ArithmeticError:
+        return left
+    return Numeral(left.start, right.end, ratio, text[left.start : right.end], True)
 
 
 def _digit_start_ok(text: str, start: int, prefixes: tuple[str, ...]) -> bool:
@@ -748,17 +842,21 @@ def _numeral_at(
         end = m.end()
         exponent = _EXPONENT.match(text, end) or _CARET.match(text, end)
         if exponent:
-            base = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", m.group()))
-            power = int(exponent.group("power").replace("−", "-").replace("+", ""))
-            if "signs" in exponent.groupdict():
-                if sum(c in _MINUS for c in exponent.group("signs")) % 2:
-                    power = -power
-                value = base**power
-            else:
-                value = base * (Decimal(exponent.group("radix") or 10) ** power)
             sign = -1 if start > 0 and text[start - 1] in _MINUS and (start < 2 or text[start - 2] in " \t\n([") else 1
             begin = start - 1 if sign < 0 else start
-            return Numeral(begin, exponent.end(), _tidy(sign * value), text[begin : exponent.end()], False)
+            try:
+                base = _literal(m.group())
+                power = int(exponent.group("power").replace("−", "-").replace("+", ""))
+                if "signs" in exponent.groupdict():
+                    if sum(c in _MINUS for c in exponent.group("signs")) % 2:
+                        power = -power
+                    value = base**power
+                else:
+                    value = base * (Decimal(exponent.group("radix") or 10) ** power)
+                value = _tidy(sign * value)
+            except (ArithmeticError, ValueError) as exc:
+                raise UnreadableNumber(begin, exponent.end(), _why(exc)) from None
+            return Numeral(begin, exponent.end(), value, text[begin : exponent.end()], False)
         after = text[end : end + 3]
         # ordinal digits (19th, 2nd) and digits glued into a longer alphanumeric code are not numbers
         if re.match(r"(?:st|nd|rd|th|s)\b", after, re.IGNORECASE):
@@ -816,13 +914,17 @@ def _numeral_at(
             if lead is not None:
                 sign_start = lead.start("sign")
         value_text = text[sign_start:end]
-        parsed = parse_number_ex(_strip_sign_words(value_text), vocab)
-        if parsed is None:
-            return None
-        value = parsed[0]
-        if sign_start < start and text[sign_start] not in _MINUS:
-            value = -abs(value)
-        return Numeral(sign_start, end, _tidy(value), text[sign_start:end], words, parsed[1])
+        try:
+            parsed = parse_number_ex(_strip_sign_words(value_text), vocab)
+            if parsed is None:
+                return None
+            value = parsed[0]
+            if sign_start < start and text[sign_start] not in _MINUS:
+                value = -abs(value)
+            value = _tidy(value)
+        except (ArithmeticError, ValueError) as exc:
+            raise UnreadableNumber(sign_start, end, _why(exc)) from None
+        return Numeral(sign_start, end, value, text[sign_start:end], words, parsed[1])
     if ch in vocab.vulgar:
         if start > 0 and text[start - 1].isalnum():
             return None
@@ -834,14 +936,17 @@ def _numeral_at(
     if end <= start:
         return None
     phrase = text[start:end]
-    parsed = parse_number_ex(phrase, vocab)
-    if parsed is None:
-        return None
-    value = parsed[0]
+    try:
+        parsed = parse_number_ex(phrase, vocab)
+        if parsed is None:
+            return None
+        value = _tidy(parsed[0])
+    except (ArithmeticError, ValueError) as exc:
+        raise UnreadableNumber(start, end, _why(exc)) from None
     neg = re.search(r"\b(?:minus|negative)[ \t-]+$", text[max(0, start - 12) : start], re.IGNORECASE)
     if neg:
         start, value = start - len(neg.group()), -value
-    return Numeral(start, end, _tidy(value), text[start:end], True, parsed[1])
+    return Numeral(start, end, value, text[start:end], True, parsed[1])
 
 
 _SPACED_SIGN = re.compile(r"[ \t]*(?P<sign>[-−])[ \t]+")

@@ -37,9 +37,20 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
-from pipeline.numbers import NumberVocab, Numeral, find_numerals, is_year_like, load_vocab, parse_ordinal
+from pipeline.hedges import share_hedges
+from pipeline.numbers import (
+    NumberVocab,
+    Numeral,
+    find_numerals,
+    is_year_like,
+    load_vocab,
+    parse_ordinal,
+    within_bounds,
+)
 from pipeline.poslookup import replace_attribute_ruler
+from pipeline.ruleexamples import ExpectedQuantity, RuleExample
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
+from pipeline.safety.ruleregex import RulePattern, compile_rule_regex
 from pipeline.types import KINDS, QUALIFIERS, Quantity
 
 __all__ = [
@@ -69,20 +80,6 @@ NER_LABELS = ("CARDINAL", "MONEY", "PERCENT", "QUANTITY")
 _RULE_ID = r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"
 
 
-class ExpectedQuantity(StrictModel):
-    quote: str
-    value: Decimal | None = None
-    unit: str | None = None
-    qualifier: str | None = None
-    kind: str | None = None
-
-
-class RuleExample(StrictModel):
-    text: str
-    expect: list[ExpectedQuantity]
-    xfail: str | None = None
-
-
 class PatternRule(StrictModel):
     """One rule of ``rules/patterns/*.yml``."""
 
@@ -110,6 +107,9 @@ class PatternRule(StrictModel):
     qualifier: str | None = None  #: a fixed qualifier
     priority: int = 0  #: higher wins when spans overlap; then the longer span
     keep_if_unit: bool = False  #: exclusions: a number with a unit from units.yml survives
+    #: words or phrases (any case, whole words) that let a sentence through the extract stage's cheap
+    #: filter even with no digit or number word in it ("second" for "the second-fastest")
+    triggers: list[str] = Field(default_factory=list)
     examples: list[RuleExample] = Field(min_length=1)
 
     @field_validator("kind")
@@ -130,10 +130,7 @@ class PatternRule(StrictModel):
     @classmethod
     def _regex_compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
+            compile_rule_regex(value)  # ValueError (-> RuleError) when refused
         return value
 
     @model_validator(mode="after")
@@ -185,22 +182,27 @@ class CountedConventions(StrictModel):
     level_units: list[str] = Field(default_factory=list)
     definite_determiners: list[str] = Field(default_factory=list)
     not_frames: list[str] = Field(default_factory=list)
+    time_frames: list[str] = Field(default_factory=list)
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     irregular_plurals: dict[str, str] = Field(default_factory=dict)
+    share_verbs: list[str] = Field(default_factory=list)
 
 
 class UnitsFile(StrictModel):
     units: list[UnitEntry]
     counted: CountedConventions = Field(default_factory=CountedConventions)
+    examples: list[RuleExample] = Field(min_length=1)  #: every unit shown in use
 
 
 class QualifierForms(StrictModel):
     before: list[str] = Field(default_factory=list)
     after: list[str] = Field(default_factory=list)
+    glued: list[str] = Field(default_factory=list)  #: hyphened to the number inside a compound ("10,000-plus")
 
 
 class QualifiersFile(StrictModel):
     qualifiers: dict[str, QualifierForms]
+    examples: list[RuleExample] = Field(min_length=1)  #: every qualifier shown in use
 
     @field_validator("qualifiers")
     @classmethod
@@ -215,7 +217,7 @@ class QualifiersFile(StrictModel):
 class LoadedRule:
     rule: PatternRule
     path: str
-    regex: re.Pattern[str] | None
+    regex: RulePattern | None
 
 
 @dataclass
@@ -250,7 +252,7 @@ def load_quantity_rules(rules_dir: str | Path = "rules") -> QuantityRules:
         for rule in data.rules:
             if rule.action == "extract" and rule.value == "ordinal" and rule.range:
                 raise RuleError(path, rule.id, "range", "an ordinal rule cannot be a range")
-            compiled = re.compile(rule.regex) if rule.regex is not None else None
+            compiled = compile_rule_regex(rule.regex) if rule.regex is not None else None
             loaded.append(LoadedRule(rule, str(path), compiled))
     _validate_token_patterns(loaded)
     kinds = {u.unit: u.kind for u in units.units}
@@ -338,21 +340,30 @@ def customize_tokenizer(nlp: Language, units: UnitsFile) -> None:
 # counted nouns
 
 _IES = re.compile(r"[^aeiou]ies$")
+#: an abbreviation in capitals with a lower-case plural ``s`` (``TEUs``, ``SMEs``, ``PhDs``)
+_ABBREVIATION_PLURAL = re.compile(r"[A-Z][A-Za-z&]*[A-Z]s")
+#: a short word all in capitals (``TEU``, ``SME``): an abbreviation, kept as written
+_ABBREVIATION = re.compile(r"[A-Z][A-Z&]{1,3}")
 
 
 def singular(word: str, irregular: dict[str, str] | None = None) -> str:
-    """Singular of an English noun, lower case: ``universities`` -> ``university``, ``bases`` -> ``base``."""
+    """Singular of an English noun, lower case: ``universities`` -> ``university``, ``bases`` -> ``base``;
+    an abbreviation keeps its capitals (``TEUs`` -> ``TEU``)."""
     w = word.lower()
     if irregular and w in irregular:
         return irregular[w]
+    if _ABBREVIATION_PLURAL.fullmatch(word):
+        return word[:-1]
+    if _ABBREVIATION.fullmatch(word):
+        return word
     if len(w) <= 3 or not w.isalpha():
         return w
     if _IES.search(w):
         return w[:-3] + "y"
     if w.endswith(("sses", "xes", "ches", "shes", "zzes")):
         return w[:-2]
-    if w.endswith(("ss", "us", "is", "ics")):
-        return w
+    if w.endswith(("ss", "us", "is")):
+        return w  # "-ics" fields of study ("physics") are listed in irregular_plurals: "clinics" is plural
     if w.endswith("s"):
         return w[:-1]
     return w
@@ -391,7 +402,23 @@ def _counted_unit(tokens: Sequence[Token] | Span, vocab: _CountedVocab) -> str:
     for compound in vocab.compounds:
         if len(compound) <= len(sing) and tuple(sing[-len(compound) :]) == compound:
             return " ".join(compound)
-    return sing[-1]
+    return _hyphenated_head(tokens, vocab) or sing[-1]
+
+
+def _hyphenated_head(tokens: Sequence[Token] | Span, vocab: _CountedVocab) -> str:
+    """A head noun written as one hyphenated word is counted whole: ``person-years`` -> ``person-year``,
+    ``start-ups`` -> ``start-up`` (its last part alone is another thing, or no word at all); "" when
+    the head is not hyphenated."""
+    if len(tokens) < 3:
+        return ""
+    last, hyphen, first = tokens[-1], tokens[-2], tokens[-3]
+    glued = hyphen.text == "-" and not hyphen.whitespace_ and not first.whitespace_
+    if not glued or not first.is_alpha or not last.is_alpha or first._.numeral:
+        return ""
+    # the plural sits on the whole word ("startups"): singularize it whole, then put the hyphen back
+    whole = singular(first.text + last.text, vocab.irregular)
+    cut = len(first.text)
+    return f"{whole[:cut].lower()}-{whole[cut:]}"
 
 
 def _counted_end(doc: Doc, start: int, end: int) -> int:
@@ -442,30 +469,42 @@ def _forms_regex(forms: Iterable[str], before: bool) -> str:
 class _QualifierMatcher:
     before: re.Pattern[str]
     after: re.Pattern[str]
+    glued: re.Pattern[str]
     before_map: dict[str, str]
     after_map: dict[str, str]
+    glued_map: dict[str, str]
 
     @classmethod
     def build(cls, qualifiers: QualifiersFile) -> _QualifierMatcher:
         before_map: dict[str, str] = {}
         after_map: dict[str, str] = {}
+        glued_map: dict[str, str] = {}
         for qualifier, forms in qualifiers.qualifiers.items():
             for f in forms.before:
                 before_map[" ".join(f.lower().split())] = qualifier
             for f in forms.after:
                 after_map[" ".join(f.lower().split())] = qualifier
+            for f in forms.glued:
+                glued_map[f.lower()] = qualifier
         before = re.compile(rf"(?:^|(?<=[^\w]))({_forms_regex(before_map, True)})[\s,]*$", re.IGNORECASE)
         after_alts = _forms_regex(after_map, False)
         after = re.compile(rf"^[\s-]*({after_alts})(?![\w])", re.IGNORECASE) if after_alts else re.compile("(?!)")
-        return cls(before, after, before_map, after_map)
+        glued_alts = _forms_regex(glued_map, False)
+        glued = re.compile(rf"-({glued_alts})(?![\w])", re.IGNORECASE) if glued_alts else re.compile("(?!)")
+        return cls(before, after, glued, before_map, after_map, glued_map)
 
-    def qualify(self, text: str, start: int, end: int) -> str:
+    def qualify(self, text: str, start: int, end: int, number_end: int = -1) -> str:
+        """The hedge of the quantity quoted at ``[start, end)``: a form right before it, right after it,
+        or hyphened to its number (``number_end``) inside the quote (``10,000-plus enterprises``)."""
         m = self.before.search(text, max(0, start - 40), start)
         if m:
             return self.before_map.get(" ".join(m.group(1).lower().split()), "=")
         m = self.after.match(text[end : end + 24])
         if m:
             return self.after_map.get(" ".join(m.group(1).lower().split()), "=")
+        m = self.glued.match(text, number_end) if 0 <= number_end < end else None
+        if m:
+            return self.glued_map.get(m.group(1).lower(), "=")
         return "="
 
 
@@ -543,6 +582,8 @@ class QuantityTokens:
                 continue
             if role == "after" and _inside_name(doc, start):
                 continue  # "FA Cup finals", "eight World Cups": a capitalized word inside a name is no unit
+            if role == "after" and _compound_tail(doc, start):
+                continue  # "person-years", "man-hours": the unit word is the tail of another noun
             key = names[match_id]
             entry = self.unit_by_key[key]
             if any(doc[i]._.unit and doc[i]._.unit != key for i in range(start, end)):
@@ -590,6 +631,22 @@ def _inside_name(doc: Doc, start: int) -> bool:
         return False
     prev = doc[start - 1]
     return (prev.is_title or (prev.is_upper and prev.is_alpha)) and not prev._.numeral and not prev.like_num
+
+
+def _compound_tail(doc: Doc, start: int) -> bool:
+    """The token at ``start`` closes a hyphenated word that a word, not a number, opens (``person-years``)."""
+    if start < 2:
+        return False
+    hyphen, first = doc[start - 1], doc[start - 2]
+    return (
+        hyphen.text == "-"
+        and not hyphen.whitespace_
+        and not first.whitespace_
+        and first.is_alpha
+        and first.lower_ not in ("a", "an", "per", "each")  # "£24 a-year" is a rate
+        and not first._.numeral
+        and not first._.unit
+    )
 
 
 def _word_variants(word: str) -> set[str]:
@@ -656,6 +713,11 @@ class QuantityFinder:
         self.unit_kinds = rules.unit_kinds
         self.units = {u.unit: u for u in rules.units.units}
         conv = rules.units.counted
+        self._share_verbs = (
+            re.compile(rf"\b(?:{_forms_regex(conv.share_verbs, True)})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE)
+            if conv.share_verbs
+            else None
+        )
         self._cue_before = re.compile(
             rf"\b(?:{_forms_regex(conv.ellipsis_before, True)})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE
         )
@@ -676,6 +738,11 @@ class QuantityFinder:
         self._level_units = set(conv.level_units)
         self._definite = frozenset(w.lower() for w in conv.definite_determiners)
         self._not_frames = frozenset(w.lower() for w in conv.not_frames)
+        self._time_frame = (
+            re.compile(rf"(?<![\w-])(?:{_forms_regex(conv.time_frames, True)})\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE)
+            if conv.time_frames
+            else None
+        )
 
     # -- helpers
 
@@ -1095,9 +1162,15 @@ class QuantityFinder:
                 taken |= span
         # a word number on its own ("one of them") is a quantity only when the model calls it CARDINAL
         chosen = [c for c in chosen if not self._lonely_word(doc, c)]
+        # arithmetic on two readable numbers ("$89 to $93 billion") can still leave the bounds
+        chosen = [c for c in chosen if within_bounds(c.value)]
         chosen.sort(key=lambda c: (doc[c.start].idx, c.numeral[0]))
         self._context_units(doc, text, chosen)
-        doc._.quantities = [self._quantity(doc, text, c) for c in chosen]
+        found = [self._quantity(doc, text, c) for c in chosen]
+        written = [
+            c.qualifier is None and not c.vague and q.qualifier != "=" for c, q in zip(chosen, found, strict=True)
+        ]
+        doc._.quantities = share_hedges(text, found, written)
 
     def _lonely_word(self, doc: Doc, c: _Candidate) -> bool:
         if c.unit or not doc[c.numeral[0]]._.numeral_words:
@@ -1116,6 +1189,7 @@ class QuantityFinder:
         ``eight or nine euros`` (the next number's unit); ``the number of X ... exceeded N``; an
         ellipsis cue (``with a total of 1,688``, ``195 of them``, ``among which nearly 100,000``) -> the
         nearest count before it (or after it, for ``N of them``)."""
+        self._listed_units(doc, chosen)
         for k, c in enumerate(chosen):
             if c.unit or not c.context_unit:
                 continue
@@ -1123,20 +1197,10 @@ class QuantityFinder:
             if shared is not None:
                 c.unit, c.kind = shared
                 continue
-            nxt = chosen[k + 1] if k + 1 < len(chosen) else None
-            if (
-                nxt is not None
-                and nxt.unit
-                and nxt.start - c.end <= 2
-                and all(doc[i].lower_ in ("or", "to", "and", "-", "–") for i in range(c.end, nxt.start))
-                and nxt.start > c.end
-            ):
-                c.unit, c.kind = nxt.unit, nxt.kind
-                continue
             carried = (
                 self._carried_unit(doc, text, chosen, k)
                 or self._unit_after_cue(doc, text, chosen, k)
-                or self._parallel_unit(doc, chosen, k)
+                or self._parallel_unit(doc, text, chosen, k)
                 or self._level_unit(doc, text, chosen, k)
             )
             if carried is not None:
@@ -1160,6 +1224,24 @@ class QuantityFinder:
                             break
             if unit:
                 c.unit = unit
+
+    @staticmethod
+    def _listed_units(doc: Doc, chosen: list[_Candidate]) -> None:
+        """``eight or nine euros``, ``6.5, 11.2 and 82.3 percent respectively``: bare numbers listed before
+        a quantity share its unit. A number joined by ``and``, ``or``, ``to`` or a dash takes the unit of
+        the next one; a number joined by a comma only when the next one took it from the list too, so a
+        list must close with a conjunction (``In May, 45%`` lends nothing)."""
+        listed: set[int] = set()
+        for k in range(len(chosen) - 2, -1, -1):
+            c, nxt = chosen[k], chosen[k + 1]
+            if c.unit or not c.context_unit or not nxt.unit or nxt.start <= c.end:
+                continue
+            between = [t.lower_ for t in doc[c.end : nxt.start]]
+            joined = between in (["or"], ["to"], ["and"], ["-"], ["–"], [",", "and"], [",", "or"])
+            if joined or (between == [","] and k + 1 in listed):
+                c.unit, c.kind = nxt.unit, nxt.kind
+                c.value *= _list_scale(doc, c, nxt)
+                listed.add(k)
 
     @staticmethod
     def _suspended_unit(doc: Doc, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
@@ -1192,7 +1274,7 @@ class QuantityFinder:
             prev_end = _end_char(doc, prev.end)
             if prev_end > cue.start():
                 continue
-            if prev.kind == "percent":
+            if prev.kind == "percent" or self._is_time_frame(doc, text, prev):
                 continue
             between = text[prev_end : cue.start()]
             if not prev.unit or len(between.split()) > 3 or re.search(r"[.;:!?()]", between):
@@ -1216,7 +1298,7 @@ class QuantityFinder:
             return None
         return later.unit, later.kind
 
-    def _parallel_unit(self, doc: Doc, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
+    def _parallel_unit(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
         """``the highest is 84.75 cents, while the lowest is 74.07``; ``435 homes by open sale and 187 by
         tender``: a bare number in a clause joined by a ``parallel_links`` word to the clause of an
         earlier quantity, in the same frame (the same word right before the two numbers, or right after
@@ -1226,9 +1308,12 @@ class QuantityFinder:
         c = chosen[k]
         if c.end < len(doc) and doc[c.end].lower_ == "of":
             return None  # "2 of 10 finalists": a part of what follows, not an ellipsis
+        own, where = self._number_of_noun(doc, c.start)
         for prev in reversed(chosen[:k]):
-            if not prev.unit:
+            if not prev.unit or self._is_time_frame(doc, text, prev):
                 continue
+            if own and where >= prev.end:
+                return None  # "... and the number of loans will reach 45,000": the clause names its own noun
             between = doc[prev.end : c.start]
             if len(between) > 15 or any(t.text in (".", ";", ":", "(", ")") for t in between):
                 return None
@@ -1242,6 +1327,14 @@ class QuantityFinder:
             # not this one: an earlier quantity of the clause may share the frame ("68400 people who have
             # been jobless for one to two years and 95800 who ...")
         return None
+
+    def _is_time_frame(self, doc: Doc, text: str, c: _Candidate) -> bool:
+        """A duration that frames the sentence (``in three years``, ``over the past five years``), a
+        ``time_frames`` word at most two words before it: its unit is not what the later numbers count."""
+        if c.kind != "duration" or self._time_frame is None:
+            return False
+        start = doc[c.start].idx
+        return self._time_frame.search(text, max(0, start - 40), start) is not None
 
     def _level_unit(self, doc: Doc, text: str, chosen: list[_Candidate], k: int) -> tuple[str, str] | None:
         """``the TA-125 climbed 0.1% to 1,333.18``: a bare level right after a percent change takes the
@@ -1289,14 +1382,18 @@ class QuantityFinder:
             unit_end = _end_char(doc, c.rate_end)
         qualifier = c.qualifier
         if qualifier is None:
-            qualifier = self.qualifiers.qualify(text, start_char, end_char)
+            qualifier = self.qualifiers.qualify(text, start_char, end_char, number_end)
             if qualifier == "=" and c.vague:
                 qualifier = ">="
         rule_id = "+".join([c.rule_id, *c.extra_ids])
+        value = c.value
+        if _fraction_of_whole(text, kind or "count", unit, value, start_char, end_char, self._share_verbs):
+            # "one-ninth of China's GDP": a share, written in percent like the shares around it
+            value, unit, kind = value * 100, "percent", "percent"
         return Quantity(
             start=start_char,
             end=end_char,
-            value=c.value,
+            value=value,
             unit=unit,
             qualifier=qualifier,
             kind=kind or "count",
@@ -1415,3 +1512,39 @@ def span_text(doc: Doc | Span, q: Quantity) -> str:
 
 def numeral_list(doc: Doc) -> list[Numeral]:
     return list(doc._.numerals or [])
+
+
+_FRACTION_WORD = re.compile(
+    r"\b(?:half|halves|third|thirds|quarter|quarters|fourth|fourths|fifth|fifths|sixth|sixths|seventh|sevenths|"
+    r"eighth|eighths|ninth|ninths|tenth|tenths)\b|\d\s*/\s*\d|[½⅓⅔¼¾⅕⅙⅛⅑⅒]",
+    re.IGNORECASE,
+)
+
+
+def _fraction_of_whole(
+    text: str, kind: str, unit: str, value: Decimal, start: int, end: int, share_verbs: re.Pattern[str] | None
+) -> bool:
+    """A fraction a share verb governs ("accounts for one-ninth of China's GDP") is a share, written in
+    percent like the shares around it; "two thirds of the cake" stays a fraction."""
+    if share_verbs is None or kind != "count" or unit or not 0 < value < 1:
+        return False
+    if _FRACTION_WORD.search(text[start:end]) is None or re.match(r"\s+of\b", text[end : end + 4]) is None:
+        return False
+    return share_verbs.search(text[max(0, start - 40) : start]) is not None
+
+
+def _list_scale(doc: Doc, bare: _Candidate, closer: _Candidate) -> Decimal:
+    """ "1.2, 3.4 and 5.6 billion yuan": the scale word of the number closing a list is every listed
+    number's; 1 when the closer has none or the bare number has its own."""
+    digits = re.match(r"[0-9][0-9,]*(?:\.[0-9]+)?", doc[closer.numeral[0]].text)
+    own = doc[bare.numeral[0] : bare.numeral[1]]
+    if digits is None or closer.value == 0 or len(own) > 1 or not re.fullmatch(r"[0-9.,]+", own.text):
+        return Decimal(1)
+    written = Decimal(digits.group().replace(",", ""))
+    if written == 0:
+        return Decimal(1)
+    ratio = closer.value / written
+    exponent = ratio.normalize().as_tuple()
+    if exponent.digits == (1,) and isinstance(exponent.exponent, int) and exponent.exponent >= 3:
+        return ratio
+    return Decimal(1)

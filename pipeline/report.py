@@ -2,7 +2,8 @@
 
 Inputs (paths from ``params.yaml`` ``paths``): ``output/claims.csv`` (with review decisions already merged by
 consolidate), ``output/mentions.csv``, ``output/conflicts.csv`` (optional: read defensively, only for reasons),
-``output/normalized/<doc>.json`` (title and publication date) and the raw articles ``seeds/<doc>.txt``.
+``output/normalized/<doc>.json`` (title and publication date) and the raw articles in ``seeds/``, read as
+normalize decoded them (:mod:`pipeline.safety.corpus`).
 
 Output: one self-contained HTML file (inline CSS, JS and SVG; nothing is fetched), in this order:
 
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.params import load_params
+from pipeline.safety.corpus import read_raw_texts
+from pipeline.safety.csvcells import split_sources, unprotect_row
 
 __all__ = [
     "DocInfo",
@@ -139,17 +142,10 @@ def json_for_script(data: Any) -> str:
     return text
 
 
-_SOURCE_RE = re.compile(r"^(?P<doc>.+):(?P<start>\d+)-(?P<end>\d+)$")
-
-
 def parse_sources(text: str) -> list[SourceRef]:
-    """Parse a ``sources`` cell (``doc:start-end;doc:start-end``); malformed entries are skipped."""
-    refs: list[SourceRef] = []
-    for part in text.split(";"):
-        match = _SOURCE_RE.match(part.strip())
-        if match:
-            refs.append(SourceRef(match["doc"], int(match["start"]), int(match["end"])))
-    return refs
+    """Parse a ``sources`` cell (``doc:start-end;doc:start-end``, document ids escaped as
+    :func:`pipeline.safety.csvcells.join_sources` writes them); malformed entries are skipped."""
+    return [SourceRef(doc, start, end) for doc, start, end in split_sources(text)]
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -971,7 +967,7 @@ def render(
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return [dict(row) for row in csv.DictReader(handle)]
+        return [unprotect_row(row) for row in csv.DictReader(handle)]
 
 
 def load_docs(normalized: Path) -> dict[str, DocInfo]:
@@ -1000,8 +996,7 @@ def run(output: Path, seeds: Path, normalized: Path) -> str:
     conflicts: list[dict[str, str]] = []
     if (output / "conflicts.csv").exists():
         conflicts = [r for r in _read_csv(output / "conflicts.csv") if "conflict_group" in r]
-    raw_texts = {p.stem: p.read_text(encoding="utf-8", errors="replace") for p in sorted(seeds.glob("*.txt"))}
-    return render(claims, mentions, raw_texts, load_docs(normalized), conflicts)
+    return render(claims, mentions, read_raw_texts(normalized, seeds), load_docs(normalized), conflicts)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

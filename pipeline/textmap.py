@@ -13,6 +13,7 @@ half-open raw span, monotonically, and for copy segments ``clean[i] == raw[to_ra
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,58 +31,85 @@ class Edit:
 
 
 class EditableText:
-    """Clean text under construction, with per-character origins in the raw text."""
+    """Clean text under construction, with the origin in the raw text of every clean character.
+
+    Origins are kept as runs (a copied run of raw characters, or the text an edit produced from a raw
+    span), not per character: memory grows with the number of edits, not with the text, so a 2 MB
+    article normalizes in a few times its own size.
+    """
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
         self.text = raw
-        # origin span in raw for each clean character; copied[i] says it is the raw char itself
-        self._lo: list[int] = list(range(len(raw)))
-        self._hi: list[int] = list(range(1, len(raw) + 1))
-        self._copied: list[bool] = [True] * len(raw)
+        # runs in clean order: (length, raw_lo, raw_hi, is_copy); a copy run maps character k to
+        # raw[raw_lo + k]; a replacement run maps each of its characters to raw[raw_lo:raw_hi]
+        self._runs: list[tuple[int, int, int, int]] = [(len(raw), 0, len(raw), 1)] if raw else []
+        self._starts: list[int] = [0] if raw else []
+
+    def _run_at(self, pos: int) -> int:
+        return bisect.bisect_right(self._starts, pos) - 1
+
+    def _lo(self, pos: int) -> int:
+        k = self._run_at(pos)
+        _length, lo, _hi, is_copy = self._runs[k]
+        return lo + (pos - self._starts[k]) if is_copy else lo
+
+    def _hi(self, pos: int) -> int:
+        k = self._run_at(pos)
+        _length, lo, hi, is_copy = self._runs[k]
+        return lo + (pos - self._starts[k]) + 1 if is_copy else hi
+
+    def _slice(self, start: int, end: int) -> Iterable[tuple[int, int, int, int]]:
+        """The runs covering clean ``[start, end)``, cut to it."""
+        if end <= start:
+            return
+        k = self._run_at(start)
+        while k < len(self._runs) and self._starts[k] < end:
+            length, lo, hi, is_copy = self._runs[k]
+            c0 = self._starts[k]
+            a, b = max(start, c0), min(end, c0 + length)
+            if is_copy:
+                yield b - a, lo + (a - c0), lo + (b - c0), 1
+            else:
+                yield b - a, lo, hi, 0
+            k += 1
 
     def apply(self, edits: Iterable[Edit]) -> None:
         """Apply non-overlapping edits given in clean coordinates of the current text."""
         ordered = sorted(edits, key=lambda e: (e.start, e.end))
         if not ordered:
             return
-        text, lo, hi, copied = self.text, self._lo, self._hi, self._copied
+        text = self.text
         out: list[str] = []
-        new_lo: list[int] = []
-        new_hi: list[int] = []
-        new_copied: list[bool] = []
+        runs: list[tuple[int, int, int, int]] = []
         pos = 0
         for edit in ordered:
             if edit.start < pos or edit.end < edit.start or edit.end > len(text):
                 raise ValueError(f"overlapping or out-of-range edit {edit}")
             out.append(text[pos : edit.start])
-            new_lo.extend(lo[pos : edit.start])
-            new_hi.extend(hi[pos : edit.start])
-            new_copied.extend(copied[pos : edit.start])
+            runs.extend(self._slice(pos, edit.start))
             if edit.end > edit.start:
-                raw_lo, raw_hi = lo[edit.start], hi[edit.end - 1]
+                raw_lo, raw_hi = self._lo(edit.start), self._hi(edit.end - 1)
             else:  # insertion: anchored between two raw characters
-                anchor = hi[edit.start - 1] if edit.start > 0 else (lo[0] if lo else 0)
+                anchor = self._hi(edit.start - 1) if edit.start > 0 else (self._lo(0) if text else 0)
                 raw_lo = raw_hi = anchor
             out.append(edit.replacement)
-            new_lo.extend([raw_lo] * len(edit.replacement))
-            new_hi.extend([raw_hi] * len(edit.replacement))
-            new_copied.extend([False] * len(edit.replacement))
+            if edit.replacement:
+                runs.append((len(edit.replacement), raw_lo, raw_hi, 0))
             pos = edit.end
         out.append(text[pos:])
-        new_lo.extend(lo[pos:])
-        new_hi.extend(hi[pos:])
-        new_copied.extend(copied[pos:])
+        runs.extend(self._slice(pos, len(text)))
         self.text = "".join(out)
-        self._lo, self._hi, self._copied = new_lo, new_hi, new_copied
+        self._runs = runs
+        self._starts = list(itertools.accumulate((r[0] for r in runs[:-1]), initial=0)) if runs else []
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Raw span of the current clean span (used while edits are still being applied)."""
         if end <= start:
-            if start < len(self._lo):
-                return self._lo[start], self._lo[start]
+            if start < len(self.text):
+                return self._lo(start), self._lo(start)
             return len(self.raw), len(self.raw)
-        return self._lo[start], self._hi[end - 1]
+        return self._lo(start), self._hi(end - 1)
 
     def raw_pieces(self, start: int, end: int) -> list[tuple[int, int]]:
         """The raw spans the clean span ``[start, end)`` came from, merged where contiguous.
@@ -89,8 +117,7 @@ class EditableText:
         A clean span can straddle text cut earlier; its origin is then several raw pieces.
         """
         pieces: list[tuple[int, int]] = []
-        for i in range(start, end):
-            lo, hi = self._lo[i], self._hi[i]
+        for _length, lo, hi, _is_copy in self._slice(start, end):
             if pieces and lo <= pieces[-1][1]:
                 pieces[-1] = (pieces[-1][0], max(pieces[-1][1], hi))
             else:
@@ -98,22 +125,19 @@ class EditableText:
         return pieces
 
     def offset_map(self) -> OffsetMap:
-        """Compress the per-character origins into aligned segments."""
-        segments: list[Segment] = []
-        i, n = 0, len(self.text)
-        lo, hi, copied = self._lo, self._hi, self._copied
-        while i < n:
-            j = i + 1
-            if copied[i]:
-                while j < n and copied[j] and lo[j] == lo[j - 1] + 1:
-                    j += 1
-                segments.append((i, j, lo[i], lo[j - 1] + 1, 1))
+        """Join the runs into aligned segments: neighbouring copies of consecutive raw text, and
+        neighbouring replacements of the same raw span, are one segment."""
+        segments: list[list[int]] = []
+        pos = 0
+        for length, lo, hi, is_copy in self._runs:
+            last = segments[-1] if segments else None
+            if last is not None and last[4] == is_copy and (last[3] == lo if is_copy else last[2:4] == [lo, hi]):
+                last[1] = pos + length
+                last[3] = hi
             else:
-                while j < n and not copied[j] and lo[j] == lo[i] and hi[j] == hi[i]:
-                    j += 1
-                segments.append((i, j, lo[i], hi[i], 0))
-            i = j
-        return OffsetMap(tuple(segments), len(self.text), len(self.raw))
+                segments.append([pos, pos + length, lo, hi, is_copy])
+            pos += length
+        return OffsetMap(tuple((a, b, c, d, e) for a, b, c, d, e in segments), len(self.text), len(self.raw))
 
 
 # (clean_start, clean_end, raw_start, raw_end, is_copy)

@@ -33,9 +33,10 @@ def format_decimal(value: Decimal | None) -> str:
     """Canonical plain decimal text: ``5100000``, ``42.7``, ``0.5`` (no exponent, no trailing zeros)."""
     if value is None:
         return ""
+    # format() needs no decimal context: a value of any size is written, never rounded or refused
     if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
-    text = format(value.normalize(), "f")
+        return format(value, ".0f")
+    text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -138,6 +139,7 @@ class Claim:
     conflict_group: str = ""
     reason: str = ""
     review: str = ""
+    value_high: Decimal | None = None  #: the upper end of a range ("aged between 18 and 45": value 18, high 45)
 
     def to_row(self) -> dict[str, str]:
         row: dict[str, str] = {}
@@ -149,4 +151,6 @@ class Claim:
                 row[name] = ""
             else:
                 row[name] = str(v)
+        if self.value_high is not None:
+            row["value"] = f"{format_decimal(self.value)}-{format_decimal(self.value_high)}"
         return row

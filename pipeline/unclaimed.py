@@ -16,7 +16,14 @@ Reasons (column ``reason``; ``rule`` names the rule where one decided):
   unit (``one of them``) is not read as a count;
 - ``not chosen``: a rule proposed it (``rule``) but an overlapping quantity won;
 - ``no rule matched``: nothing proposed it as a quantity (no unit found, and the model did not tag it
-  as a number).
+  as a number);
+- ``unreadable digits``: digits with separators that the number reader cannot read at all (a grouping
+  that is neither thousands nor Indian lakhs, ``3,30782.9``): listed so that no number is lost silently;
+- ``unreadable number``: a number phrase whose value cannot be read: more digits or a larger exponent
+  than :mod:`pipeline.numbers` bounds (``rule`` says which), or no value at all (``3 9/0``).
+
+One article that cannot be processed is reported on stderr and skipped; the others go through.
+Sentences are read in the same windows as the extract stage (:func:`pipeline.safety.limits.windows`).
 
 Only what is needed is re-run: sentences that pass the sentence filter and hold a number no mention
 covers go through the tokenizer, the tagger and the finder's :meth:`~pipeline.quantities.QuantityFinder.propose`
@@ -60,18 +67,22 @@ from pipeline.engine import (
 )
 from pipeline.extract import (
     PHASE2,
+    ArticleFailure,
     ExtractJob,
     Extractor,
     add_stage_arguments,
+    describe,
     document_key,
-    print_error,
     read_documents,
     write_atomically,
 )
 from pipeline.normalize import NormalizedDoc
-from pipeline.numbers import find_numerals, is_year_like
+from pipeline.numbers import UnreadableNumber, find_numerals, is_year_like
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError
+from pipeline.safety.csvcells import protect_row, unprotect
+from pipeline.safety.limits import windows
+from pipeline.safety.records import UNCLAIMED_LIST
 from pipeline.sentences import split_sentences
 
 __all__ = [
@@ -84,6 +95,7 @@ __all__ = [
     "number_spans",
     "run",
     "unclaimed_in",
+    "unreadable_spans",
     "write_unclaimed",
 ]
 
@@ -96,10 +108,14 @@ REASONS = (
     "word number without a unit",
     "not chosen",
     "no rule matched",
+    "unreadable digits",
+    "unreadable number",
 )
 #: the ``rule`` of reasons decided by the cheap look, not by a rule file
 FILTER = "filter"
 
+#: digits with separators, standing alone (not the tail of a word or a code)
+_SEPARATED_DIGITS = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)+(?![\w])")
 _DIGIT_ORDINAL = re.compile(r"(?<![\w.,])\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -133,15 +149,29 @@ class Unclaimed:
 UNCLAIMED_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Unclaimed))
 
 
-def number_spans(text: str, extractor: Extractor) -> list[tuple[int, int]]:
-    """Half-open spans of the number-like phrases of ``text``, in order: numerals and digit ordinals."""
+def number_spans(
+    text: str, extractor: Extractor, unreadable: list[UnreadableNumber] | None = None
+) -> list[tuple[int, int]]:
+    """Half-open spans of the number-like phrases of ``text``, in order: numerals and digit ordinals.
+    Number phrases that cannot be read are left out, and appended to ``unreadable`` when given."""
     tokens = extractor.nlp.get_pipe("quantity_tokens")
+    bad: list[UnreadableNumber] = []
     found = {
         (n.start, n.end)
-        for n in find_numerals(text, tokens.vocab, tokens.glued, tokens.money_before)  # type: ignore[attr-defined]
+        for n in find_numerals(text, tokens.vocab, tokens.glued, tokens.money_before, bad)  # type: ignore[attr-defined]
     }
     found |= {(m.start(), m.end()) for m in _DIGIT_ORDINAL.finditer(text)}
+    found = {span for span in found if not any(b.start < span[1] and span[0] < b.end for b in bad)}
+    if unreadable is not None:
+        unreadable.extend(bad)
     return sorted(found)
+
+
+def unreadable_spans(text: str, read: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Half-open spans of separated digits (``3,30782.9``) that no span of ``read`` (the numbers the
+    reader found, :func:`number_spans`) touches: the reader could not make a number of them."""
+    spans = [(m.start(), m.end()) for m in _SEPARATED_DIGITS.finditer(text)]
+    return [span for span in spans if not _overlaps(span, read)]
 
 
 def classify_cheaply(text: str, start: int, end: int) -> str:
@@ -225,13 +255,17 @@ def unclaimed_in(
         raw_start, raw_end = ndoc.to_raw(start, end)
         rows.append(Unclaimed(ndoc.doc, raw_start, raw_end, raw[raw_start:raw_end], reason, rule, sentence))
 
-    for s, e in split_sentences(text):
+    for s, e in windows(text, split_sentences(text)):
         sentence = text[s:e]
-        open_spans = [
-            (s + a, s + b)
-            for a, b in number_spans(sentence, extractor)
-            if not _overlaps(ndoc.to_raw(s + a, s + b), mention_spans)
-        ]
+        unreadable: list[UnreadableNumber] = []
+        read = number_spans(sentence, extractor, unreadable)
+        for bad in unreadable:
+            if not _overlaps(ndoc.to_raw(s + bad.start, s + bad.end), mention_spans):
+                add(s + bad.start, s + bad.end, "unreadable number", bad.reason, sentence)
+        for a, b in unreadable_spans(sentence, [*read, *((bad.start, bad.end) for bad in unreadable)]):
+            if not _overlaps(ndoc.to_raw(s + a, s + b), mention_spans):
+                add(s + a, s + b, "unreadable digits", "", sentence)
+        open_spans = [(s + a, s + b) for a, b in read if not _overlaps(ndoc.to_raw(s + a, s + b), mention_spans)]
         if not open_spans:
             continue
         if not extractor.may_hold_quantity(sentence):
@@ -260,19 +294,28 @@ def run(
     *,
     progress: bool = False,
     total: int | None = None,
+    failures: list[ArticleFailure] | None = None,
 ) -> Iterator[Unclaimed]:
-    """Unclaimed numbers of every (normalized doc, raw text), given each doc's mention raw spans."""
+    """Unclaimed numbers of every (normalized doc, raw text), given each doc's mention raw spans. A
+    document whose processing fails yields nothing and is appended to ``failures`` (without that list,
+    the error is raised)."""
     for ndoc, raw in tqdm(docs, total=total, desc="unclaimed", unit="article", disable=not progress):
         spans = sorted(mentions.get(ndoc.doc, ()))
         key = ""
         if cache is not None:
             spans_text = ";".join(f"{s}-{e}" for s, e in spans)
             key = f"{document_key(ndoc)}:{hashlib.sha256(spans_text.encode()).hexdigest()}"
-            hit = cache.get(key)
+            hit = cache.get(key, UNCLAIMED_LIST)
             if hit is not None:
                 yield from (Unclaimed(**row) for row in hit)
                 continue
-        found = unclaimed_in(ndoc, raw, spans, extractor)
+        try:
+            found = unclaimed_in(ndoc, raw, spans, extractor)
+        except Exception as exc:  # noqa: BLE001 - one article's failure is reported, never fatal
+            if failures is None:
+                raise
+            failures.append(ArticleFailure(ndoc.doc, describe(exc)))
+            continue
         if cache is not None:
             cache.put(key, [asdict(row) for row in found])
         yield from found
@@ -283,17 +326,18 @@ def read_mention_spans(path: Path) -> dict[str, list[tuple[int, int]]]:
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     with open(path, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            spans[row["doc"]].append((int(row["start"]), int(row["end"])))
+            spans[unprotect(row["doc"])].append((int(row["start"]), int(row["end"])))
     return dict(spans)
 
 
 def write_unclaimed(rows: Iterable[Unclaimed], out: io.TextIOBase | io.StringIO) -> int:
-    """CSV with UNCLAIMED_COLUMNS, ``\\n`` line ends; returns the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=list(UNCLAIMED_COLUMNS), lineterminator="\n")
-    writer.writeheader()
+    """CSV with UNCLAIMED_COLUMNS, ``\\n`` line ends, text cells spreadsheet-safe; returns the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(UNCLAIMED_COLUMNS)
     n = 0
     for row in rows:
-        writer.writerow(row.to_row())
+        cells = row.to_row()
+        writer.writerow(protect_row([cells[name] for name in UNCLAIMED_COLUMNS], UNCLAIMED_COLUMNS))
         n += 1
     return n
 
@@ -333,17 +377,17 @@ class UnclaimedJob:
         return estimated_words(self.seeds / f"{item[0].stem}.txt")
 
     def name(self, item: UnclaimedItem) -> str:
-        return item[0].name
+        return item[0].stem
 
     def __call__(self, loaded: tuple[Extractor, str], items: Sequence[UnclaimedItem]) -> BatchResult[Unclaimed]:
         extractor, stage = loaded
         cache = ArticleCache(self.cache_dir or None, "unclaimed", stage)
         skipped: list[str] = []
-        problems: list[str] = []
-        docs = read_documents([path for path, _ in items], self.seeds, skipped, problems.append)
+        failures: list[ArticleFailure] = []
+        docs = read_documents([path for path, _ in items], self.seeds, skipped, failures)
         spans = {path.stem: list(found) for path, found in items}
-        rows = tuple(run(docs, spans, extractor, cache))
-        return BatchResult(rows, tuple(skipped), tuple(problems), cache.hits, cache.misses)
+        rows = tuple(run(docs, spans, extractor, cache, failures=failures))
+        return BatchResult(rows, tuple((f.doc, f.problem) for f in failures), cache.hits, cache.misses)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -377,14 +421,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with open_engine(engine_params) as engine:
             outcomes = engine.map(job, items, progress="unclaimed" if sys.stderr.isatty() else None)
-            n = write_atomically(args.out, lambda fh: write_unclaimed(stream_rows(outcomes, tally, print_error), fh))
-    except (LoadError, EngineError) as exc:
+            n = write_atomically(args.out, lambda fh: write_unclaimed(stream_rows(outcomes, tally), fh))
+    except (LoadError, EngineError) as exc:  # a broken rule file, a cluster that cannot be reached
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    skipped = tally.skipped
+    skipped = [doc for doc, _ in tally.failures]
+    for doc, problem in tally.failures:
+        print(f"error: {doc}: {problem}; skipped", file=sys.stderr)
     print(
         f"unclaimed: {n} number(s) without a mention in {len(paths_in) - len(skipped)} article(s) written to "
         f"{args.out} ({tally.hits} unchanged, from the cache"

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.explain import explain
-from pipeline.extract import Extractor
-from pipeline.quantities import DEFAULT_MODEL, load_nlp, load_quantity_rules
+from pipeline.extract import Extractor, extract_text
+from pipeline.quantities import DEFAULT_MODEL, load_quantity_rules
 
 pytestmark = pytest.mark.slow
 
@@ -53,8 +53,8 @@ def _copy_project(root: Path) -> Path:
     """What an analyst's project holds besides the code (the installed package)."""
     project = root / "project"
     project.mkdir()
-    for name in ("rules", "seeds"):
-        shutil.copytree(name, project / name)
+    shutil.copytree("rules", project / "rules")
+    shutil.copytree("tests/data/seeds", project / "seeds")  # the founding articles, whatever seeds/ holds
     for name in ("params.yaml", "reviews.csv"):
         shutil.copy(name, project / name)
     shutil.copytree("tests/gold", project / "tests" / "gold")
@@ -82,11 +82,10 @@ def test_adding_a_rule_in_three_steps(tmp_path: Path) -> None:
     (project / "rules" / "patterns" / "volume.yml").write_text(RULE_FILE, encoding="utf-8")
     rules = load_quantity_rules(project / "rules")  # validates the file (a broken rule raises RuleError)
     (rule,) = [item.rule for item in rules.rules if item.rule.id == "volume.tmcft"]
-    nlp = load_nlp(DEFAULT_MODEL, project / "rules")
+    extractor = Extractor(DEFAULT_MODEL, project / "rules")
     for example in rule.examples:
-        doc = nlp(example.text)
-        assert "volume.tmcft" in doc._.rule_hits
-        found = [(example.text[q.start : q.end], q.value, q.unit, q.kind) for q in doc._.quantities]
+        assert any("volume.tmcft" in doc._.rule_hits for doc in extractor.parsed_sentences(example.text))
+        found = [(m.quote, m.value, m.unit, m.kind) for m in extract_text(example.text, extractor=extractor)]
         assert found == [(e.quote, e.value, e.unit, e.kind) for e in example.expect]
 
     # step 3: run the stages and find the new claim

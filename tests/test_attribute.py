@@ -42,7 +42,7 @@ def parser() -> Language:
 
 
 def _seed(prefix: str) -> NormalizedDoc:
-    path = next((ROOT / "seeds").glob(f"{prefix}_*.txt"))
+    path = next((ROOT / "tests" / "data" / "seeds").glob(f"{prefix}_*.txt"))
     return normalize_text(path.read_bytes().decode("utf-8"), path.stem, NORMALIZE_RULES)
 
 
@@ -81,7 +81,7 @@ def test_entity_from_section_heading(parser: Language) -> None:
     doc = _seed("004")
     got = _attribute(parser, doc, [_quantity(doc, "2,243 scientists")])["2,243 scientists"]
     assert got.entity == "Shenzhen Institute of Advanced Technology"
-    assert "section heading 'Shenzhen Institute of Advanced Technology of CAS'" in got.why
+    assert "section heading 'Shenzhen Institute of Advanced Technology'" in got.why
     assert (got.year, got.year_source) == (2018, "published")  # present tense, page dated 2018-08-09
 
 
@@ -92,7 +92,7 @@ def test_anaphora_the_city_resolves_to_the_antecedent(parser: Language) -> None:
     got = _attribute(parser, doc, [q])["90 billion yuan"]
     assert got.entity == "Shenzhen"
     assert "anaphor" in got.why and "the city" in got.why.lower()
-    assert got.measure == "R&D investment"
+    assert got.measure == "R&D expenditure"
 
 
 @pytest.mark.slow
@@ -163,7 +163,7 @@ def test_share_measure_has_numerator_and_base(parser: Language) -> None:
     doc = _seed("004")
     quantities = [_quantity(doc, "90 billion yuan", kind="money", unit="CNY"), _quantity(doc, "4.13%", kind="percent")]
     got = _attribute(parser, doc, quantities)
-    assert got["4.13%"].measure == "R&D investment / GDP"
+    assert got["4.13%"].measure == "R&D expenditure / GDP"
     assert got["4.13%"].aspect == "share"
 
 
@@ -188,14 +188,21 @@ def test_confidence_reflects_fallbacks(parser: Language) -> None:
 def test_measure_rule_example(rule_id: str, text: str, expect: str) -> None:
     measure, fired = canonical_measure(text, RULES)
     assert measure == expect
-    assert fired == rule_id
+    assert rule_id in fired.split("+")
+
+
+def _xfail(reason: str | None) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("rule_id", "text", "expect", "context"),
-    [(r.id, ex.text, ex.expect, ex.context) for r in RULES.entities.entities for ex in r.examples],
-    ids=lambda v: str(v)[:40],
+    [
+        pytest.param(r.id, ex.text, ex.expect, ex.context, marks=_xfail(ex.xfail), id=f"{r.id}#{k}")
+        for r in RULES.entities.entities
+        for k, ex in enumerate(r.examples)
+    ],
 )
 def test_entity_rule_example(parser: Language, rule_id: str, text: str, expect: str, context: str) -> None:
     raw = "Report\n\n" + (f"{context}\n\n" if context else "") + text + "\n"
@@ -212,3 +219,19 @@ def test_entity_rule_example(parser: Language, rule_id: str, text: str, expect: 
 def test_every_entity_and_measure_rule_has_a_positive_example() -> None:
     assert all(rule.examples for rule in RULES.entities.entities)
     assert all(rule.examples for rule in RULES.measures.synonyms)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "example",
+    [pytest.param(ex, marks=_xfail(ex.xfail), id=f"{k}:{ex.quote}") for k, ex in enumerate(RULES.cues.examples)],
+)
+def test_attribution_rule_example(example) -> None:  # type: ignore[no-untyped-def]
+    """rules/attribution.yml examples, through the production path."""
+    from pipeline.extract import extract_text
+
+    found = [m for m in extract_text(example.text, published=example.published or None) if m.quote == example.quote]
+    assert found, f"no figure {example.quote!r}"
+    got = found[0]
+    for name, want in example.expect.model_dump(exclude_none=True).items():
+        assert getattr(got, name) == want, f"{name}: {getattr(got, name)!r} != {want!r} ({got.why})"

@@ -19,7 +19,7 @@ from benchmarks.corpus import (
     split_into_sentences,
 )
 
-SEEDS = Path("seeds")
+SEEDS = Path("tests/data/seeds")  # fixed copies of the founding articles
 
 
 @pytest.fixture(scope="module")

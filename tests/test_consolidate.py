@@ -34,7 +34,7 @@ from pipeline.types import CLAIM_COLUMNS, MENTION_COLUMNS, Claim, Mention
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold"
-SEEDS = ROOT / "seeds"
+SEEDS = ROOT / "tests" / "data" / "seeds"  # fixed copies of the founding articles, never seeds/
 
 # Publication year of each seed as the gold notes give it (001 has no date line: a 2018 work report).
 PUBLISHED = {"000": 2021, "001": 2018, "002": 2022, "003": 2022, "004": 2018}
@@ -215,12 +215,13 @@ def test_gold_conflicts_flagged_with_reasons(scores: dict[str, object], result: 
     assert universities.status == "conflict"
     assert universities.reason == (
         "58 (004, 2018, year from publication date) vs 67 (003, 2022, year from publication date)"
+        "; published 2018 vs 2022: may be growth"
     )
     hightech = claim_of(result, "000_794496cc90fbe382", "18,650 national high-tech enterprises")
     assert hightech.status == "conflict"
     assert hightech.reason == (
         "11230 (001, 2017, year from context; 004, 2018, year from publication date)"
-        " vs 18650 (000, 2021, year from publication date)"
+        " vs 18650 (000, 2021, year from publication date); published 2018 vs 2021: may be growth"
     )
     # both sides are kept, with their own rows: no majority vote
     total_2017 = claim_of(result, "001_72f0a2f1111df6c1", "11230")
@@ -366,15 +367,27 @@ def test_floating_year_joins_the_stated_one() -> None:
 def test_floating_year_joins_the_closest_earlier_stated_year() -> None:
     res = run(
         [
-            mk(A, 0, "100", year=2017, year_source="explicit"),
-            mk(A, 10, "100", year=2019, year_source="explicit"),
-            mk(A, 20, "100", year=2021, year_source="explicit"),
-            mk(B, 0, "100", year=2020, year_source="published"),
+            mk(A, 0, "100", year=2017, year_source="explicit", qualifier=">"),
+            mk(A, 10, "200", year=2019, year_source="explicit", qualifier=">"),
+            mk(A, 20, "250", year=2021, year_source="explicit"),
+            mk(B, 0, "240", year=2020, year_source="published"),
         ]
     )
     joined = [c for c in res.claims if c.n_sources == 2]
     assert [c.year for c in joined] == [2019]
     assert {c.status for c in res.claims} == {"timeseries"}
+
+
+def test_one_value_restated_for_a_later_year_is_one_claim() -> None:
+    """Equal values stated for different years are the same figure restated, not a series."""
+    res = run(
+        [
+            mk(A, 0, "5", year=2017, year_source="explicit"),
+            mk(B, 0, "5", year=2019, year_source="context"),
+        ]
+    )
+    (claim,) = res.claims
+    assert (claim.status, claim.year, claim.n_sources) == ("duplicate", 2017, 2)
 
 
 def test_no_majority_vote() -> None:
@@ -594,27 +607,35 @@ def test_dataframe_with_blank_cells() -> None:
 
 def test_review_survives_rerun(mentions: list[Mention], result: ConsolidateResult) -> None:
     target = claim_of(result, "004_d6665c47d6482ba5", "58 colleges and universities").claim_id
-    reviews = parse_reviews(f'claim_id,decision,note\n{target},accepted,"growth, not an error"\nc-gone,rejected,\n')
+    reviews = parse_reviews(
+        f'claim_id,decision,note\n{target},accepted,"growth, not an error"\nc-00000000dead,rejected,\n'
+    )
     rerun = run([*mentions, *UNRELATED], reviews)
     reviewed = [c for c in rerun.claims if c.review]
     assert [(c.claim_id, c.review) for c in reviewed] == [(target, "accepted; growth, not an error")]
-    assert [r.claim_id for r in rerun.orphan_reviews] == ["c-gone"]
-    assert rerun.orphans_csv() == "line,claim_id,decision,note\n3,c-gone,rejected,\n"
+    assert [r.claim_id for r in rerun.orphan_reviews] == ["c-00000000dead"]
+    assert rerun.orphans_csv() == "line,claim_id,decision,note\n3,c-00000000dead,rejected,\n"
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("claim_id,decision\nc-1,accepted\n", "reviews.csv:1: header must be"),
-        ("claim_id,decision,note\nc-1,accepted,\nc-2,maybe,\n", "reviews.csv:3: decision 'maybe'"),
-        ("claim_id,decision,note\nc-1,corrected:abc,\n", "reviews.csv:2: corrected value 'abc'"),
-        ("claim_id,decision,note\n\nc-1,accepted,\n,accepted,\n", "reviews.csv:4: empty claim_id"),
+        ("claim_id,decision\nc-000000000001,accepted\n", "reviews.csv:1: header must be"),
         (
-            "claim_id,decision,note\nc-1,accepted,\nc-1,rejected,\n",
-            "reviews.csv:3: claim_id c-1 already reviewed on line 2",
+            "claim_id,decision,note\nc-000000000001,accepted,\nc-000000000002,maybe,\n",
+            "reviews.csv:3: decision 'maybe'",
         ),
-        ("claim_id,decision,note\nc-1,accepted,x,y\n", "reviews.csv:2: expected 3 fields, found 4"),
-        ('claim_id,decision,note\nc-1,accepted,"multi\nline"\nc-2,nope,\n', "reviews.csv:4: decision 'nope'"),
+        ("claim_id,decision,note\nc-000000000001,corrected:abc,\n", "reviews.csv:2: corrected value 'abc'"),
+        ("claim_id,decision,note\n\nc-000000000001,accepted,\n,accepted,\n", "reviews.csv:4: empty claim_id"),
+        (
+            "claim_id,decision,note\nc-000000000001,accepted,\nc-000000000001,rejected,\n",
+            "reviews.csv:3: claim_id c-000000000001 already reviewed on line 2",
+        ),
+        ("claim_id,decision,note\nc-000000000001,accepted,x,y\n", "reviews.csv:2: expected 3 fields, found 4"),
+        (
+            'claim_id,decision,note\nc-000000000001,accepted,"multi\nline"\nc-000000000002,nope,\n',
+            "reviews.csv:4: decision 'nope'",
+        ),
     ],
     ids=["header", "decision", "corrected", "empty-id", "duplicate", "fields", "multiline"],
 )
@@ -625,8 +646,10 @@ def test_malformed_reviews_name_the_line(text: str, message: str) -> None:
 
 
 def test_reviews_accept_corrections_and_bom() -> None:
-    reviews = parse_reviews("\ufeffnote,claim_id,decision\nwas 5.1M,c-1, corrected:5100000 \n")
-    assert [(r.claim_id, r.decision, r.note, r.line) for r in reviews] == [("c-1", "corrected:5100000", "was 5.1M", 2)]
+    reviews = parse_reviews("\ufeffnote,claim_id,decision\nwas 5.1M,c-000000000001, corrected:5100000 \n")
+    assert [(r.claim_id, r.decision, r.note, r.line) for r in reviews] == [
+        ("c-000000000001", "corrected:5100000", "was 5.1M", 2)
+    ]
     assert parse_reviews("") == []
 
 
@@ -671,7 +694,7 @@ def test_cli_fails_on_malformed_reviews(tmp_path: Path, capsys: pytest.CaptureFi
     mentions_csv = tmp_path / "mentions.csv"
     _write_mentions(mentions_csv, [mk(A, 0, "1")])
     reviews = tmp_path / "reviews.csv"
-    reviews.write_text("claim_id,decision,note\nc-1,accepted,\nc-2,approve,\n", encoding="utf-8")
+    reviews.write_text("claim_id,decision,note\nc-000000000001,accepted,\nc-000000000002,approve,\n", encoding="utf-8")
     code = main(
         [
             "--params",
@@ -742,3 +765,84 @@ def test_generic_measures_never_conflict() -> None:
     result = run([duration("a", 0, "10"), duration("a", 20, "17"), duration("b", 0, "10")], [], {})
     statuses = sorted((c.status, str(c.value)) for c in result.claims)
     assert statuses == [("duplicate", "10"), ("single", "17")]
+
+
+# --- record linkage on new text (invented mentions) -------------------------------------------
+
+
+def _money(doc: str, start: int, value: str, measure: str, **kw: object) -> Mention:
+    fields = {"unit": "CNY", "kind": "money", "measure": measure, "entity": "Kunming", **kw}
+    return mk(doc, start, value, **fields)  # type: ignore[arg-type]
+
+
+def test_a_value_rounded_to_its_last_digit_agrees_with_the_precise_one() -> None:
+    res = run(
+        [
+            _money(A, 0, "280000000000", "GDP", quote="280 billion yuan", year=2021, year_source="explicit"),
+            _money(B, 0, "280060000000", "GDP", quote="280.06 billion yuan", year=2021, year_source="explicit"),
+            mk(A, 50, "10", quote="10%", unit="percent", kind="percent", measure="GDP", aspect="change", year=2021,
+               year_source="explicit"),
+            mk(B, 50, "10.1", quote="10.1 percent", unit="percent", kind="percent", measure="GDP", aspect="change",
+               year=2021, year_source="explicit"),
+        ]
+    )
+    assert sorted((c.status, c.n_sources) for c in res.claims) == [("duplicate", 2), ("duplicate", 2)]
+
+
+def test_two_values_in_one_article_are_two_facts_not_a_conflict() -> None:
+    res = run([_money(A, 0, "5000000000", "export"), _money(A, 80, "9000000000", "export")])
+    assert {c.status for c in res.claims} == {"single"}
+
+
+def test_a_conflict_needs_the_same_measure_not_a_similar_one() -> None:
+    res = run([_money(A, 0, "5000000000", "enterprise R&D expenditure"), _money(B, 0, "9000000000", "R&D expenditure")])
+    assert {c.status for c in res.claims} == {"single"}
+    same = run([_money(A, 0, "5000000000", "R&D expenditure"), _money(B, 0, "9000000000", "R&D expenditure")])
+    assert {c.status for c in same.claims} == {"conflict"}
+    assert "may be growth" not in same.claims[0].reason  # both published in 2020
+
+
+def test_a_publication_only_conflict_says_so() -> None:
+    res = run(
+        [
+            _money(A, 0, "5000000000", "R&D expenditure", year=2019),
+            _money(B, 0, "9000000000", "R&D expenditure", year=2023),
+        ]
+    )
+    assert all(c.reason.endswith("; published 2019 vs 2023: may be growth") for c in res.claims)
+
+
+def test_a_change_is_not_compared_with_a_level() -> None:
+    res = run([_money(A, 0, "5000000000", "export", aspect="change"), _money(B, 0, "90000000000", "export")])
+    assert {c.status for c in res.claims} == {"single"}
+
+
+def test_a_range_is_one_claim_with_its_interval() -> None:
+    low = mk(A, 0, "18", quote="between 18", qualifier=">=", unit="year", kind="age", measure="age")
+    high = mk(A, 15, "45", quote="45", qualifier="<=", unit="year", kind="age", measure="age")
+    low, high = (replace(m, rule="age.between+range.between") for m in (low, high))
+    (claim,) = run([low, high]).claims
+    assert (claim.to_row()["value"], claim.status, claim.n_sources) == ("18-45", "single", 2)
+
+
+def test_a_figure_without_its_measure_takes_the_measure_of_the_same_value_in_its_article() -> None:
+    res = run(
+        [
+            mk(A, 0, "3.6", quote="3.6 percentage points", unit="percentage point", kind="percent",
+               measure="export growth gap"),
+            mk(A, 90, "3.6", quote="3.6 percentage points", unit="percentage point", kind="percent",
+               measure="percentage point"),
+        ]
+    )
+    (claim,) = res.claims
+    assert claim.status == "duplicate"
+
+
+def test_a_figure_published_years_after_a_stated_one_is_not_its_report() -> None:
+    res = run(
+        [
+            mk(A, 0, "14000", qualifier=">", year=2018, year_source="explicit"),
+            mk(B, 0, "18650", year=2021, year_source="published"),
+        ]
+    )
+    assert len(res.claims) == 2

@@ -110,11 +110,10 @@ def test_a_failing_article_costs_only_itself() -> None:
 
 def test_stream_rows_reports_failures_and_counts_the_cache() -> None:
     engine = InProcessEngine(task_words=20)
-    tally, messages = Tally(), []
-    rows = list(stream_rows(engine.map(SquareJob(), [1, UNLUCKY, 2, 3]), tally, messages.append))
+    tally = Tally()
+    rows = list(stream_rows(engine.map(SquareJob(), [1, UNLUCKY, 2, 3]), tally))
     assert [square for square, _, _ in rows] == [1, 4, 9]
-    assert tally.skipped == ["item 13"]
-    assert messages == ["error: item 13: ValueError: 13 is unlucky; skipped"]
+    assert tally.failures == [("item 13", "ValueError: 13 is unlucky")]
     # batches [1, 13] (failed, then [1] alone) and [2, 3]; a batch counts len % 2 hits and 1 miss
     assert (tally.hits, tally.misses) == (1, 2)
 
@@ -161,8 +160,28 @@ def test_an_article_that_breaks_the_stage_is_reported_and_the_others_written(
     args = ["--normalized", str(small_project / "normalized"), "--seeds", str(small_project / "seeds")]
     assert extract.main([*args, "--out", str(out), "--cache", "", "--task-words", "400"]) == 0
     captured = capsys.readouterr()
-    assert "002_invented" in captured.err and "skipped" in captured.err
-    assert "1 skipped: 002_invented.json" in captured.out
+    assert "error: 002_invented: RecursionError: maximum recursion depth exceeded; skipped" in captured.err
+    assert "from 5 article(s)" in captured.out and "1 not processed" in captured.out
+    report = (small_project / "extract_report.csv").read_text(encoding="utf-8")
+    assert report.splitlines()[1:] == ["002_invented,failed,RecursionError: maximum recursion depth exceeded"]
     docs = [line.split(",")[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]]
     assert sorted(set(docs)) == [f"00{n}_invented" for n in (0, 1, 3, 4, 5)]
     assert docs == sorted(docs)
+
+
+def test_names_differing_only_in_case_are_caught_across_batches(tmp_path: Path) -> None:
+    """``Report.txt`` and ``report.txt`` sort apart (capitals first), so they land in different tasks:
+    the whole folder's clashes go with every task, and the report is the one-process report."""
+    from pipeline.normalize import NormalizeJob, case_collisions, default_rule_set, report_rows, run
+
+    seeds = tmp_path / "seeds"
+    write_invented_seeds(seeds, 3)
+    (seeds / "Report.txt").write_text("Report\n\nThe park has 12 labs.\n", encoding="utf-8")
+    (seeds / "report.txt").write_text("Report\n\nThe park has 13 labs.\n", encoding="utf-8")
+    paths = sorted(seeds.iterdir())
+    (tmp_path / "out").mkdir()
+    job = NormalizeJob(Path("rules"), 2_000_000, tmp_path / "out", "", case_collisions(paths))
+    one_per_task = list(report_rows(InProcessEngine(task_words=1).map(job, paths), Tally()))
+    _, whole = run(paths, default_rule_set("rules"), 2_000_000)
+    assert one_per_task == whole
+    assert [row.status for row in whole if row.doc.lower().startswith("report")] == ["skipped", "skipped"]

@@ -38,7 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     seeds = root / "seeds"
     write_invented_seeds(seeds, 24)
     (root / "normalized").mkdir()
-    job = NormalizeJob(RULES, 2_000_000, root / "normalized", "")
+    job = NormalizeJob(RULES, 2_000_000, root / "normalized", "", {})
     report = list(report_rows(InProcessEngine(10_000).map(job, sorted(seeds.iterdir())), Tally()))
     assert all(row.status == "ok" for row in report) and len(report) == 24
     return root
@@ -56,7 +56,7 @@ def _extract_job(project: Path, cache: str = "") -> ExtractJob:
 
 def _mentions_csv(outcomes: Iterator[Outcome[Path, Any]], tally: Tally | None = None) -> str:
     out = io.StringIO()
-    write_mentions(stream_rows(outcomes, tally or Tally(), print), out)
+    write_mentions(stream_rows(outcomes, tally or Tally()), out)
     return out.getvalue()
 
 
@@ -116,7 +116,7 @@ def test_three_stages_write_what_one_process_writes(cluster: ClusterEngine, proj
     cluster.task_words = 150  # about one article per task
     seeds = sorted((project / "seeds").iterdir())
     (tmp_path / "normalized").mkdir()
-    job = NormalizeJob(RULES, 2_000_000, tmp_path / "normalized", "")
+    job = NormalizeJob(RULES, 2_000_000, tmp_path / "normalized", "", {})
     report = list(report_rows(cluster.map(job, seeds), Tally()))
     assert report == [ReportRow(p.stem, "ok", "") for p in seeds]
     write_report(tmp_path / "report.csv", report)
@@ -137,7 +137,7 @@ def test_three_stages_write_what_one_process_writes(cluster: ClusterEngine, proj
 
     def unclaimed_csv(outcomes: Iterator[Outcome[Any, Any]]) -> str:
         out = io.StringIO()
-        write_unclaimed(stream_rows(outcomes, Tally(), print), out)
+        write_unclaimed(stream_rows(outcomes, Tally()), out)
         return out.getvalue()
 
     expected = unclaimed_csv(InProcessEngine(10_000).map(unclaimed, items))
@@ -173,12 +173,12 @@ def test_unreadable_and_stale_articles_are_reported_from_the_workers(
     with open(seeds / "003_invented.txt", "a", encoding="utf-8") as fh:
         fh.write("An added line.\n")  # the raw article no longer matches its normalized document
     job = ExtractJob(seeds, RULES, DEFAULT_MODEL, 64, "", SETTINGS)
-    tally, messages = Tally(), []
+    tally = Tally()
     out = io.StringIO()
-    write_mentions(stream_rows(cluster.map(job, sorted(normalized.glob("*.json"))), tally, messages.append), out)
-    assert tally.skipped == ["002_invented.json", "003_invented.json"]
-    assert "002_invented.json: not a normalized document" in messages[0]
-    assert "003_invented.txt changed since it was normalized" in messages[1]
+    write_mentions(stream_rows(cluster.map(job, sorted(normalized.glob("*.json"))), tally), out)
+    assert [doc for doc, _ in tally.failures] == ["002_invented", "003_invented"]
+    assert tally.failures[0][1].startswith("not a normalized document")
+    assert "003_invented.txt changed since it was normalized" in tally.failures[1][1]
     docs = {line.split(",")[0] for line in out.getvalue().splitlines()[1:]}
     assert docs == {"000_invented", "001_invented"}
 

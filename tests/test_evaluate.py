@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import evaluate
+from pipeline import evaluate, normalize
 from pipeline.types import CLAIM_COLUMNS, MENTION_COLUMNS
 
 RAW = "Shenzhen has 11,230 high-tech enterprises and 58 colleges and universities. Ignore 2018."
@@ -80,6 +80,10 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "d1.txt").write_text(RAW, encoding="utf-8")
     (tmp_path / "out").mkdir()
+    # evaluate reads each article as normalize decoded it: from its normalized document
+    docs, _ = normalize.run([tmp_path / "seeds" / "d1.txt"], normalize.default_rule_set("rules"), 10**6)
+    (tmp_path / "out" / "normalized").mkdir()
+    normalize.write_json(tmp_path / "out" / "normalized" / "d1.json", docs[0].to_json())
     (tmp_path / "gold").mkdir()
     write_csv(tmp_path / "out" / "mentions.csv", MENTION_COLUMNS, MENTIONS)
     write_csv(tmp_path / "out" / "claims.csv", CLAIM_COLUMNS, [])

@@ -114,7 +114,7 @@ def test_params_model_version_and_code_are_in_the_fingerprint(
 def test_seeds_are_byte_identical_from_the_cache(extractor: Extractor, tmp_path: Path) -> None:
     rules = default_rule_set("rules")
     docs = []
-    for path in sorted(Path("seeds").glob("*.txt")):
+    for path in sorted(Path("tests/data/seeds").glob("*.txt")):
         ndoc = read_article(path, 2_000_000, rules)
         docs.append((ndoc, path.read_bytes().decode(ndoc.encoding)))
     fingerprint = stage_fingerprint(extractor, "rules", SETTINGS)
@@ -135,7 +135,7 @@ def test_one_bad_article_does_not_stop_the_others(tmp_path: Path, capsys: pytest
     root = Path(__file__).resolve().parents[1]
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    for path in sorted((root / "seeds").glob("00[01]_*.txt")):
+    for path in sorted((root / "tests" / "data" / "seeds").glob("00[01]_*.txt")):
         shutil.copy(path, seeds / path.name)
     normalized = tmp_path / "normalized"
     args = ["--seeds", str(seeds), "--rules", str(root / "rules"), "--out", str(normalized), "--cache", ""]

@@ -22,7 +22,7 @@ from pipeline.normalize import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
+SEEDS = ROOT / "tests" / "data" / "seeds"  # fixed copies of the founding articles, never seeds/
 RULES = load_rule_set(ROOT / "rules")
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 

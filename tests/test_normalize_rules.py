@@ -9,6 +9,7 @@ import pytest
 from pipeline.normalize import (
     apply_furniture_rule,
     apply_repair_rule,
+    file_name_date,
     load_rule_set,
     past_years,
     read_metadata_string,
@@ -62,3 +63,15 @@ def test_past_year_example(rule, example):  # type: ignore[no-untyped-def]
 def test_every_rule_fires_on_one_of_its_examples(rule):  # type: ignore[no-untyped-def]
     apply = apply_repair_rule if hasattr(rule, "replace") else apply_furniture_rule
     assert any(apply(ex.text, rule, RULES) != ex.text for ex in rule.examples), "rule never fires: dead rule"
+
+
+@pytest.mark.parametrize(
+    ("rule", "example"),
+    [
+        pytest.param(rule, ex, id=f"{rule.id}#{k}")
+        for rule in RULES.normalize.inference.file_name_patterns
+        for k, ex in enumerate(rule.examples)
+    ],
+)
+def test_file_name_example(rule, example):  # type: ignore[no-untyped-def]
+    assert file_name_date(example.name, rule, RULES) == example.expect

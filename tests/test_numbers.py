@@ -69,7 +69,7 @@ def test_parse_ordinal(text: str, value: int) -> None:
     [
         ("spent more than CNY4.99 billion in 2020", [("4.99 billion", "4990000000"), ("2020", "2020")]),
         ("exceeds 510 Ten thousand people", [("510 Ten thousand", "5100000")]),
-        ("It is a million dollar house.", [("a million", "1000000")]),
+        ("They built a million dollar bridge.", [("a million", "1000000")]),
         ("the 19th China Hi-Tech Fair and the 2nd round", []),
         ("in the 1990s", []),
         ("Time:2022.07.12", []),
@@ -78,7 +78,7 @@ def test_parse_ordinal(text: str, value: int) -> None:
         ("a rate of 1e10 and 2.48×10−5", [("1e10", "10000000000"), ("2.48×10−5", "0.0000248")]),
         ("25k or 40k, 4.3M sales", [("25k", "25000"), ("40k", "40000"), ("4.3M", "4300000")]),
         ("one of them", [("one", "1")]),
-        ("tens of thousands of students", [("tens of thousands", "10000")]),
+        ("tens of thousands of pilgrims", [("tens of thousands", "10000")]),
     ],
 )
 def test_find_numerals(text: str, found: list[tuple[str, str]]) -> None:
@@ -122,7 +122,7 @@ GRAMMAR: list[tuple[str, list[tuple[str, str]]]] = [
     ("two hundred point zero three", [("two hundred point zero three", "200.03")]),
     ("nine point nought four", [("nine point nought four", "9.04")]),
     ("two point two million", [("two point two million", "2200000")]),
-    ("at one point last year", [("one", "1")]),
+    ("at one point in March", [("one", "1")]),
     ("three thousand million", [("three thousand million", "3000000000")]),
     ("one million two thousand", [("one million two thousand", "1002000")]),
     ("one million and a half", [("one million and a half", "1500000")]),

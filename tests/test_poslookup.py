@@ -13,7 +13,7 @@ from spacy.tokens import Doc
 from pipeline.poslookup import PosLookup, named_words, replace_attribute_ruler
 from pipeline.quantities import DEFAULT_MODEL
 
-SEEDS = Path(__file__).parent.parent / "seeds"
+SEEDS = Path(__file__).parent / "data" / "seeds"  # fixed copies of the founding articles, never seeds/
 #: words the ruler treats specially, in contexts that give them different tags
 TRICKY = (
     "That is what he said, and that was that: the 3 firms that were there had been told it was not so.\n"

@@ -22,7 +22,7 @@ from pipeline.scoring import locate_gold, match_all, parse_predictions, score_me
 from pipeline.types import MENTION_COLUMNS
 
 GOLD = Path("tests/gold/seeds_gold.csv")
-SEEDS = Path("seeds")
+SEEDS = Path("tests/data/seeds")  # fixed copies of the founding articles, never seeds/
 
 pytestmark = pytest.mark.slow
 
@@ -214,13 +214,13 @@ def test_gold_matching_helper_names_misses(extractor: Extractor) -> None:
 @pytest.mark.parametrize(
     ("text", "phrase"),
     [
-        ("Your goal was to have 400 charging stations by 2020.", "stations"),
-        ("Among his approximately 300 recorded songs were the hits.", "songs"),
-        ("It equals about 20 decently sized coal-fired power plants.", "coal-fired power plants"),
+        ("The firm wants 250 charging stations by 2030.", "stations"),
+        ("Among her roughly 120 recorded albums were the classics.", "albums"),
+        ("That matches about 15 fairly large gas-fired power stations.", "gas-fired power stations"),
         ("The park gathered 67 well-known universities.", "well-known universities"),
         ("The shop sells 50 different products.", "different products"),
-        ("It comes from the 12 page document labeled Debrief.", "page"),
-        ("It adds to gains from the previous two sessions.", "previous two sessions"),
+        ("It cites the 30 page memo titled Outlook.", "page"),
+        ("It extends losses from the past three sessions.", "past three sessions"),
         ("A further 20 jobs went.", "jobs"),
     ],
 )

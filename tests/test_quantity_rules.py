@@ -1,48 +1,65 @@
-"""Rule-example tests, generated from every rule in rules/patterns/*.yml.
+"""Rule-example tests, generated from every rule file the quantity finder reads.
 
-Each example's text goes through the whole quantity finder (model + rules). ``expect`` lists every
-quantity the finder must return, in order: quote, and where given value, unit, qualifier and kind.
-``expect: []`` means nothing at all. An example with ``xfail`` runs as a strict xfail. The rule set is
-checked too: ids unique, every rule fires on at least one of its own examples.
+Each example runs through ``pipeline.extract.extract_text``: the path a user's text takes (normalization,
+sentence split, the stage's cheap sentence filter, the two-phase parse, attribution). ``expect`` lists
+every mention it must return, in order: quote, and where given value, unit, qualifier and kind.
+``expect: []`` means nothing at all. An example with ``xfail`` runs as a strict xfail.
+
+The examples are those of each pattern rule (``rules/patterns/*.yml``) and those of the vocabularies
+(``units.yml``, ``scales.yml``, ``numerals.yml``, ``qualifiers.yml``), which show their entries in use.
+The rule set is checked too: ids unique, every rule fires on at least one of its own examples where the
+stage would parse it, and every unit, scale, group of number words and hedge appears in an example.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from spacy.language import Language
 
-from pipeline.quantities import PatternRule, RuleExample, load_quantity_rules
-from pipeline.ruleio import RuleError, load_yaml
+from pipeline.extract import Extractor, default_extractor, extract_text
+from pipeline.normalize import normalize_text
+from pipeline.numbers import NumeralsFile, ScalesFile
+from pipeline.quantities import QualifiersFile, RuleExample, UnitsFile, load_quantity_rules
+from pipeline.ruleio import RuleError, load_rules, load_yaml
 
 RULES = load_quantity_rules("rules")
-CASES = [
-    pytest.param(
-        item.rule,
-        example,
-        id=f"{item.rule.id}: {example.text[:60]}",
-        marks=[pytest.mark.xfail(reason=example.xfail, strict=True)] if example.xfail else [],
-    )
-    for item in RULES.rules
-    for example in item.rule.examples
+UNITS = load_rules(Path("rules/units.yml"), UnitsFile)
+SCALES = load_rules(Path("rules/scales.yml"), ScalesFile)
+NUMERALS = load_rules(Path("rules/numerals.yml"), NumeralsFile)
+QUALIFIERS = load_rules(Path("rules/qualifiers.yml"), QualifiersFile)
+VOCABULARIES = {"units.yml": UNITS, "scales.yml": SCALES, "numerals.yml": NUMERALS, "qualifiers.yml": QUALIFIERS}
+
+
+def _param(source: str, example: RuleExample) -> object:
+    marks = [pytest.mark.xfail(reason=example.xfail, strict=True)] if example.xfail else []
+    return pytest.param(example, id=f"{source}: {example.text[:60]}", marks=marks)
+
+
+CASES = [_param(item.rule.id, example) for item in RULES.rules for example in item.rule.examples] + [
+    _param(name, example) for name, vocabulary in VOCABULARIES.items() for example in vocabulary.examples
 ]
 
 pytestmark = pytest.mark.slow
 
 
-def _found(nlp: Language, text: str) -> list[dict[str, object]]:
-    doc = nlp(text)
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return default_extractor()
+
+
+def _found(extractor: Extractor, text: str) -> list[dict[str, object]]:
     return [
-        {"quote": text[q.start : q.end], "value": q.value, "unit": q.unit, "qualifier": q.qualifier, "kind": q.kind}
-        for q in doc._.quantities
+        {"quote": m.quote, "value": m.value, "unit": m.unit, "qualifier": m.qualifier, "kind": m.kind}
+        for m in extract_text(text, extractor=extractor)
     ]
 
 
-@pytest.mark.parametrize(("rule", "example"), CASES)
-def test_rule_example(nlp: Language, rule: PatternRule, example: RuleExample) -> None:
-    found = _found(nlp, example.text)
+@pytest.mark.parametrize("example", CASES)
+def test_example(extractor: Extractor, example: RuleExample) -> None:
+    found = _found(extractor, example.text)
     assert [f["quote"] for f in found] == [e.quote for e in example.expect], found
     for got, want in zip(found, example.expect, strict=True):
         if want.value is not None:
@@ -53,16 +70,65 @@ def test_rule_example(nlp: Language, rule: PatternRule, example: RuleExample) ->
                 assert got[name] == expected, (want.quote, name, got)
 
 
+def _fires(extractor: Extractor, rule_id: str, text: str) -> bool:
+    """Whether the rule fires on a sentence of ``text`` that the stage parses (after its filter)."""
+    clean = normalize_text(text, "example").text
+    return any(rule_id in (doc._.rule_hits or ()) for doc in extractor.parsed_sentences(clean))
+
+
 @pytest.mark.parametrize("rule_id", [item.rule.id for item in RULES.rules])
-def test_rule_fires_on_its_own_example(nlp: Language, rule_id: str) -> None:
+def test_rule_fires_on_its_own_example(extractor: Extractor, rule_id: str) -> None:
     rule = RULES.by_id()[rule_id].rule
-    fired = False
-    for example in rule.examples:
-        doc = nlp(example.text)
-        if rule_id in (doc._.rule_hits or set()):
-            fired = True
-            break
-    assert fired, f"rule {rule_id} fires on none of its examples (dead rule or missing positive example)"
+    fired = any(_fires(extractor, rule_id, example.text) for example in rule.examples)
+    assert fired, f"rule {rule_id} fires on none of its examples (dead rule, missing example, or filtered out)"
+
+
+def test_a_rule_trigger_lets_its_sentence_through_the_filter(extractor: Extractor) -> None:
+    """A superlative rank has no digit nor number word: ``rank.superlative``'s triggers let it be parsed."""
+    text = "The harbour is now the fourth-busiest on the coast."
+    assert [(m.quote, m.value, m.unit) for m in extract_text(text, extractor=extractor)] == [
+        ("fourth-busiest", Decimal(4), "rank")
+    ]
+    assert extractor.may_hold_quantity(text)
+    assert not extractor.may_hold_quantity("The harbour is now the busiest on the coast.")
+
+
+def _expected_units(examples: list[RuleExample]) -> set[str]:
+    units = {e.unit for example in examples for e in example.expect if e.unit and not example.xfail}
+    return units | {part for unit in units for part in unit.split(" per ")}
+
+
+def _shown(form: str, texts: list[str]) -> bool:
+    pattern = re.compile(rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])", re.IGNORECASE)
+    return any(pattern.search(text) for text in texts)
+
+
+def test_every_unit_is_shown_in_an_example() -> None:
+    missing = [u.unit for u in UNITS.units if u.unit not in _expected_units(UNITS.examples)]
+    assert not missing, f"rules/units.yml: units with no example reading them: {missing}"
+
+
+def test_every_scale_is_shown_in_an_example() -> None:
+    texts = [e.text for e in SCALES.examples if not e.xfail]
+    missing = [
+        name
+        for name, scale in SCALES.scales.items()
+        if not any(_shown(form, texts) for form in (*scale.words, *scale.abbreviations, *scale.glued))
+    ]
+    assert not missing, f"rules/scales.yml: scales with no example: {missing}"
+
+
+def test_every_group_of_number_words_is_shown_in_an_example() -> None:
+    texts = [e.text for e in NUMERALS.examples if not e.xfail]
+    groups = NUMERALS.model_dump(exclude={"examples"})
+    missing = [name for name, words in groups.items() if words and not any(_shown(w, texts) for w in words)]
+    assert not missing, f"rules/numerals.yml: groups with no example: {missing}"
+
+
+def test_every_hedge_is_shown_in_an_example() -> None:
+    shown = {e.qualifier for example in QUALIFIERS.examples for e in example.expect}
+    missing = [q for q in QUALIFIERS.qualifiers if q not in shown]
+    assert not missing, f"rules/qualifiers.yml: qualifiers with no example: {missing}"
 
 
 def test_rule_ids_unique() -> None:

@@ -17,7 +17,7 @@ from pipeline.scoring import (
 )
 
 GOLD_DIR = Path("tests/gold")
-SEEDS = Path("seeds")
+SEEDS = Path("tests/data/seeds")  # fixed copies of the founding articles, never seeds/
 
 RAW = {
     "a": "Shenzhen now has 18,650 national high-tech enterprises and 12 labs. It has 12 labs again.",

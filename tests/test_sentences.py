@@ -32,7 +32,7 @@ def test_split(text: str, sentences: list[str]) -> None:
 
 
 def test_spans_are_trimmed_ordered_and_inside_the_text() -> None:
-    text = Path("seeds/004_d6665c47d6482ba5.txt").read_text(encoding="utf-8")
+    text = Path("tests/data/seeds/004_d6665c47d6482ba5.txt").read_text(encoding="utf-8")
     spans = split_sentences(text)
     assert spans
     previous_end = 0

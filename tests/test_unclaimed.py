@@ -44,7 +44,7 @@ def extractor() -> Extractor:
 def seeds(extractor: Extractor) -> Seeds:
     rules = default_rule_set("rules")
     docs = []
-    for path in sorted(Path("seeds").glob("*.txt")):
+    for path in sorted(Path("tests/data/seeds").glob("*.txt")):
         ndoc = read_article(path, 2_000_000, rules)
         docs.append((ndoc, path.read_bytes().decode(ndoc.encoding)))
     spans: dict[str, list[tuple[int, int]]] = {}

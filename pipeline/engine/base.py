@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -39,23 +39,18 @@ class Tally:
 
     hits: int = 0
     misses: int = 0
-    skipped: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  #: (article, problem), in input order
 
 
-def stream_rows(
-    outcomes: Iterable[Outcome[Any, BatchResult[Row]]], tally: Tally, report: Callable[[str], None]
-) -> Iterator[Row]:
-    """The rows of every batch, in input order; problems go to ``report`` as they come, failed
-    articles are named there and in ``tally.skipped``."""
+def stream_rows(outcomes: Iterable[Outcome[Any, BatchResult[Row]]], tally: Tally) -> Iterator[Row]:
+    """The rows of every batch, in input order; the articles left out (by the stage, or because their
+    task failed even alone) are added to ``tally.failures``."""
     for outcome in outcomes:
         if isinstance(outcome, Failed):
-            tally.skipped.append(outcome.name)
-            report(f"error: {outcome.name}: {outcome.error}; skipped")
+            tally.failures.append((outcome.name, outcome.error))
             continue
         batch = outcome.result
-        for problem in batch.problems:
-            report(problem)
-        tally.skipped.extend(batch.skipped)
+        tally.failures.extend(batch.failures)
         tally.hits += batch.hits
         tally.misses += batch.misses
         yield from batch.rows

@@ -4,7 +4,7 @@ A *job* (:class:`ArticleJob`) is a small picklable object a stage builds from it
 paths and settings, never a loaded model. An engine calls ``job.load()`` once per worker process, keeps
 the result in that process's :class:`Resources`, and then calls ``job(loaded, items)`` once per
 batch. The result of a batch is a :class:`BatchResult`: the rows in input order, the articles left
-out (with the reason), and the cache's hits and misses.
+out (with the problem), and the cache's hits and misses.
 
 ``job.resource_key()`` is computed by the client and again by each worker before it loads: it hashes
 the code and rules the job depends on, so a worker whose repository differs from the client's (a
@@ -80,8 +80,7 @@ class BatchResult(Generic[Row]):
     """What one batch of a stage yields."""
 
     rows: tuple[Row, ...]
-    skipped: tuple[str, ...] = ()  #: names of the articles left out
-    problems: tuple[str, ...] = ()  #: one message per article left out, in input order
+    failures: tuple[tuple[str, str], ...] = ()  #: (article, problem) of each article left out, in input order
     hits: int = 0  #: articles read from the per-article cache
     misses: int = 0  #: articles computed
 
