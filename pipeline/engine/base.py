@@ -60,7 +60,8 @@ def describe_failure(exc: BaseException) -> str:
     """One line for the report: the exception's type and message."""
     if type(exc).__name__ == "KilledWorker":
         return "the worker running it died each time (a crash, a kill, or out of memory)"
-    return f"{type(exc).__name__}: {exc}"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
 
 def progress_bar(desc: str | None, total: int) -> tqdm[Any]:

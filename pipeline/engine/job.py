@@ -1,7 +1,8 @@
 """What an engine runs: a stage's job over batches of articles, and what comes back.
 
-A *job* (:class:`ArticleJob`) is a small picklable object a stage builds from its arguments: absolute
-paths and settings, never a loaded model. An engine calls ``job.load()`` once per worker process, keeps
+A *job* (:class:`ArticleJob`) is a small picklable object a stage builds from its arguments: paths (as
+given: relative ones resolve in each worker's working directory, so workers start in the repository's
+folder) and settings, never a loaded model. An engine calls ``job.load()`` once per worker process, keeps
 the result in that process's :class:`Resources`, and then calls ``job(loaded, items)`` once per
 batch. The result of a batch is a :class:`BatchResult`: the rows in input order, the articles left
 out (with the problem), and the cache's hits and misses.
