@@ -11,6 +11,12 @@ delete it, is ignored by git, and is always safe to delete. Entries are written 
 temporary file unique to the writing process. Each entry names its own key, and is validated on read
 (against the pydantic models of :mod:`pipeline.safety.records`): an entry that is not valid JSON, belongs
 to another key or has the wrong shape is a miss, logged, never a crash nor an article silently emptied.
+
+On a cluster every worker reads and writes the cache itself, so ``cache.dir`` must be a place they all
+reach: a folder on a shared file system, or an fsspec URL (``s3://bucket/claims-cache``,
+``gs://...``; the filesystem's package, such as s3fs, installed on every machine). A URL's entries are
+written in one put (atomic on object stores); a half-written entry elsewhere fails validation and is
+computed again.
 """
 
 from __future__ import annotations
@@ -25,11 +31,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import fsspec
 from pydantic import BaseModel, TypeAdapter
 
 from pipeline.safety.records import validated
 
-__all__ = ["ArticleCache", "fingerprint", "module_sources"]
+__all__ = ["ArticleCache", "fingerprint", "is_url", "module_sources"]
 
 log = logging.getLogger("pipeline.cache")
 
@@ -58,30 +65,45 @@ def fingerprint(files: Iterable[Path], extra: Iterable[str] = ()) -> str:
     return digest.hexdigest()
 
 
+def is_url(root: str | Path) -> bool:
+    """``s3://...``, ``file:///...``: a location fsspec opens, not a plain folder."""
+    return "://" in str(root)
+
+
 class ArticleCache:
     """JSON results of one stage, one file per (article content, fingerprint)."""
 
     def __init__(self, root: str | Path | None, namespace: str, fingerprint: str) -> None:
-        self.root = Path(root) / namespace if root else None
+        self.url = f"{str(root).rstrip('/')}/{namespace}" if root and is_url(root) else None
+        self.root = Path(root) / namespace if root and self.url is None else None
         self.fingerprint = fingerprint
         self.hits = 0
         self.misses = 0
 
+    def _key(self, content_hash: str) -> str:
+        key = hashlib.sha256(f"{self.fingerprint}:{content_hash}".encode()).hexdigest()
+        return f"{key[:2]}/{key}.json"
+
     def _path(self, content_hash: str) -> Path:
         assert self.root is not None
-        key = hashlib.sha256(f"{self.fingerprint}:{content_hash}".encode()).hexdigest()
-        return self.root / key[:2] / f"{key}.json"
+        return self.root / self._key(content_hash)
+
+    def _where(self, content_hash: str) -> str:
+        return f"{self.url}/{self._key(content_hash)}" if self.url is not None else str(self._path(content_hash))
 
     def get(self, content_hash: str, model: TypeAdapter[Any] | type[BaseModel] | None = None) -> Any | None:
         """The value stored under ``content_hash``, or None (a miss). With ``model``, a value that does
         not fit it is a miss too (logged)."""
-        if self.root is None:
+        if self.root is None and self.url is None:
             self.misses += 1
             return None
-        path = self._path(content_hash)
+        path = self._where(content_hash)
         try:
-            with open(path, encoding="utf-8") as fh:
-                entry = json.load(fh)
+            if self.url is not None:
+                entry = json.loads(_fs_read(path))
+            else:
+                with open(path, encoding="utf-8") as fh:
+                    entry = json.load(fh)
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -98,11 +120,15 @@ class ArticleCache:
         self.hits += 1
         return entry["value"]
 
-    def _invalid(self, path: Path, reason: str) -> None:
+    def _invalid(self, path: str, reason: str) -> None:
         log.warning("cache: ignoring invalid entry %s: %s", path, reason)
         self.misses += 1
 
     def put(self, content_hash: str, value: Any) -> None:
+        if self.url is not None:
+            entry = {"key": content_hash, "value": value}
+            _fs_write(self._where(content_hash), json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+            return
         if self.root is None:
             return
         path = self._path(content_hash)
@@ -115,3 +141,15 @@ class ArticleCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _fs_read(url: str) -> bytes:
+    fs, path = fsspec.core.url_to_fs(url)
+    data: bytes = fs.cat_file(path)
+    return data
+
+
+def _fs_write(url: str, data: bytes) -> None:
+    fs, path = fsspec.core.url_to_fs(url)
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    fs.pipe_file(path, data)

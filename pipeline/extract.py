@@ -50,11 +50,22 @@ from typing import Any, Generic, TypeVar
 from spacy import about as spacy_about
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import minibatch
+from spacy.util import get_package_version, minibatch
 from tqdm import tqdm
 
 from pipeline.attribute import AttributionRules, DocContext, SentenceInput, attribute_document, load_attribution_rules
 from pipeline.cache import ArticleCache, fingerprint, module_sources
+from pipeline.engine import (
+    BatchResult,
+    EngineError,
+    LoadError,
+    Tally,
+    add_engine_arguments,
+    engine_settings,
+    estimated_words,
+    open_engine,
+    stream_rows,
+)
 from pipeline.normalize import InputProblem, NormalizedDoc, decode_article, load_normalized, normalize_text
 from pipeline.params import load_params
 from pipeline.quantities import DEFAULT_MODEL, QuantityRules, load_nlp
@@ -67,6 +78,7 @@ from pipeline.sentences import split_sentences
 from pipeline.types import MENTION_COLUMNS, Mention, Quantity
 
 __all__ = [
+    "ExtractJob",
     "Extractor",
     "SentenceQuantities",
     "default_extractor",
@@ -439,18 +451,23 @@ EXTRACT_MODULES = (
 )
 
 
+def rules_digest(rules_dir: str | Path) -> str:
+    """Hash of every file under ``rules_dir``: by path relative to it (a moved file is a change) and
+    bytes; where the folder lives does not matter."""
+    rules_dir = Path(rules_dir)
+    rules = hashlib.sha256()
+    for path in sorted(p for p in rules_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        rules.update(path.relative_to(rules_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return rules.hexdigest()
+
+
 def stage_fingerprint(extractor: Extractor, rules_dir: str | Path, settings: Mapping[str, Any]) -> str:
     """Everything besides the document that its mentions depend on: every file under ``rules_dir``,
     the ``extract.*`` params (``settings``, with the model name), the model's name and version, the
     spaCy version, and the code of :data:`EXTRACT_MODULES`."""
-    rules_dir = Path(rules_dir)
-    rules = hashlib.sha256()
-    # by path relative to rules/ (a moved file is a change) and bytes; where rules/ lives does not matter
-    for path in sorted(p for p in rules_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        rules.update(path.relative_to(rules_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     meta = extractor.nlp.meta
     extra = [
-        "rules=" + rules.hexdigest(),
+        "rules=" + rules_digest(rules_dir),
         "extract=" + json.dumps(dict(settings), sort_keys=True, default=str),
         f"model={meta.get('lang', '')}_{meta.get('name', '')}=={meta.get('version', '')}",
         f"spacy=={spacy_about.__version__}",
@@ -571,8 +588,9 @@ def add_stage_arguments(parser: argparse.ArgumentParser, params: Mapping[str, An
     parser.add_argument(
         "--cache",
         default=(params.get("cache") or {}).get("dir", ".cache"),
-        help="per-article cache folder ('' turns it off)",
+        help="per-article cache folder or fsspec URL ('' turns it off)",
     )
+    add_engine_arguments(parser, params)
 
 
 def read_documents(
@@ -635,6 +653,52 @@ def write_report(path: Path, problems: Iterable[tuple[str, str, str]]) -> None:
     write_atomically(path, write)
 
 
+@dataclass(frozen=True)
+class ExtractJob:
+    """The stage's work on a batch of normalized documents, shipped to an engine (:mod:`pipeline.engine`):
+    paths and settings only; each worker builds the :class:`Extractor` once and keeps it."""
+
+    seeds: Path
+    rules: Path
+    model: str
+    batch_size: int
+    cache_dir: str  #: '' turns the per-article cache off; else a folder or fsspec URL every worker reaches
+    settings: Mapping[str, Any]  #: the extract.* params (model and batch size included): the cache key
+
+    @property
+    def kind(self) -> str:
+        return "extract"
+
+    def resource_key(self) -> str:
+        """Code, rules, settings and model version; a worker whose own differ refuses to run."""
+        extra = [
+            "rules=" + rules_digest(self.rules),
+            "extract=" + json.dumps(dict(self.settings), sort_keys=True, default=str),
+            f"model={self.model}=={get_package_version(self.model)}",
+            f"spacy=={spacy_about.__version__}",
+        ]
+        return fingerprint(module_sources(EXTRACT_MODULES), extra)
+
+    def load(self) -> tuple[Extractor, str]:
+        extractor = Extractor(self.model, self.rules, self.batch_size)
+        return extractor, stage_fingerprint(extractor, self.rules, self.settings)
+
+    def weight(self, item: Path) -> int:
+        return estimated_words(self.seeds / f"{item.stem}.txt")
+
+    def name(self, item: Path) -> str:
+        return item.stem
+
+    def __call__(self, loaded: tuple[Extractor, str], items: Sequence[Path]) -> BatchResult[Mention]:
+        extractor, stage = loaded
+        cache = ArticleCache(self.cache_dir or None, "extract", stage)
+        skipped: list[str] = []
+        failures: list[ArticleFailure] = []
+        docs = read_documents(items, self.seeds, skipped, failures)
+        mentions = tuple(run(docs, extractor, cache, failures=failures))
+        return BatchResult(mentions, tuple((f.doc, f.problem) for f in failures), cache.hits, cache.misses)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     params = load_params()
     paths = params.get("paths", {})
@@ -651,52 +715,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.report = args.report or args.out.with_name("extract_report.csv")
 
+    if args.stdin:
+        return extract_stdin(args, params)
     try:
-        extractor = Extractor(args.model, args.rules, args.batch_size)
+        engine_params = engine_settings(args)
     except RuleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.stdin:
-        max_bytes = int((params.get("normalize") or {}).get("max_bytes", DEFAULT_MAX_BYTES))
-        try:
-            mentions = extract_text(read_stdin(sys.stdin.buffer, max_bytes), args.published, extractor=extractor)
-        except (ValueError, InputProblem) as exc:  # too large, not text, a bad --published
-            print(f"error: stdin: {exc}", file=sys.stderr)
-            return 2
-        if args.jsonl:
-            for mention in mentions:
-                print(mention_json(mention))
-        else:
-            write_mentions(mentions, sys.stdout)  # type: ignore[arg-type]
-        return 0
-
     paths_in = sorted(args.normalized.glob("*.json"))
     if not paths_in:
         print(f"error: no normalized documents in {args.normalized}", file=sys.stderr)
         return 1
 
-    skipped: list[str] = []
-    failures: list[ArticleFailure] = []
     settings = {**settings, "model": args.model, "batch_size": args.batch_size}
-    cache = ArticleCache(args.cache or None, "extract", stage_fingerprint(extractor, args.rules, settings))
-    docs = read_documents(paths_in, args.seeds, skipped, failures)
-    stream = run(docs, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in), failures=failures)
+    job = ExtractJob(args.seeds, args.rules, args.model, args.batch_size, args.cache or "", settings)
+    tally = Tally()
     try:
-        n = write_atomically(args.out, lambda fh: write_mentions(stream, fh))
+        with open_engine(engine_params) as engine:
+            outcomes = engine.map(job, paths_in, progress="extract" if sys.stderr.isatty() else None)
+            n = write_atomically(args.out, lambda fh: write_mentions(stream_rows(outcomes, tally), fh))
+    except (LoadError, EngineError) as exc:  # a broken rule file, a cluster that cannot be reached
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    write_report(args.report, [(f.doc, "failed", f.problem) for f in failures])
-    for failure in failures:
-        print(f"error: {failure.doc}: {failure.problem}; skipped", file=sys.stderr)
-    done = len(paths_in) - len(failures)
+    write_report(args.report, [(doc, "failed", problem) for doc, problem in tally.failures])
+    for doc, problem in tally.failures:
+        print(f"error: {doc}: {problem}; skipped", file=sys.stderr)
+    done = len(paths_in) - len(tally.failures)
     print(
         f"extract: {n} mention(s) from {done} article(s) written to {args.out} "
-        f"({cache.hits} unchanged, from the cache; {cache.misses} parsed"
-        + (f"; {len(failures)} not processed, see {args.report})" if failures else ")")
+        f"({tally.hits} unchanged, from the cache; {tally.misses} parsed"
+        + (f"; {len(tally.failures)} not processed, see {args.report})" if tally.failures else ")")
     )
-    return 1 if failures and not done else 0
+    return 1 if tally.failures and not done else 0
+
+
+def extract_stdin(args: argparse.Namespace, params: Mapping[str, Any]) -> int:
+    """``--stdin``: one text, its mentions on stdout (CSV, or JSON lines with ``--jsonl``)."""
+    try:
+        extractor = Extractor(args.model, args.rules, args.batch_size)
+    except RuleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    max_bytes = int((params.get("normalize") or {}).get("max_bytes", DEFAULT_MAX_BYTES))
+    try:
+        mentions = extract_text(read_stdin(sys.stdin.buffer, max_bytes), args.published, extractor=extractor)
+    except (ValueError, InputProblem) as exc:  # too large, not text, a bad --published
+        print(f"error: stdin: {exc}", file=sys.stderr)
+        return 2
+    if args.jsonl:
+        for mention in mentions:
+            print(mention_json(mention))
+    else:
+        write_mentions(mentions, sys.stdout)  # type: ignore[arg-type]
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # through the importable module: an engine ships pipeline.extract's job to its workers, which cannot
+    # import a class of __main__
+    from pipeline.extract import main as stage_main
+
+    sys.exit(stage_main())

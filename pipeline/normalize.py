@@ -32,7 +32,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +41,18 @@ from pydantic import Field, field_validator, model_validator
 from tqdm import tqdm
 
 from pipeline.cache import ArticleCache, fingerprint, module_sources
+from pipeline.engine import (
+    BatchResult,
+    EngineError,
+    Failed,
+    LoadError,
+    Outcome,
+    Tally,
+    add_engine_arguments,
+    engine_settings,
+    estimated_words,
+    open_engine,
+)
 from pipeline.params import load_params
 from pipeline.ruleio import RuleError, StrictModel, check_unique_ids, load_rules
 from pipeline.safety.limits import DEFAULT_MAX_BYTES, MAX_WINDOW_CHARS, TextTooLarge, check_size
@@ -51,6 +63,7 @@ from pipeline.textmap import Edit, EditableText, OffsetMap
 
 __all__ = [
     "InputProblem",
+    "NormalizeJob",
     "NormalizeRuleSet",
     "NormalizedDoc",
     "Removal",
@@ -755,10 +768,12 @@ def entry_problem(path: Path) -> InputProblem | None:
     return None
 
 
-def _case_collisions(paths: Sequence[Path]) -> dict[Path, str]:
-    """Article files whose names differ only in case (``a.TXT``, ``a.txt``), with the other names."""
+def case_collisions(paths: Iterable[Path]) -> dict[Path, str]:
+    """Article files (``*.txt``) whose names differ only in case (``a.TXT``, ``a.txt``), with the other names."""
     by_name: dict[str, list[Path]] = {}
     for path in paths:
+        if path.name.startswith(".") or path.suffix.lower() != ".txt":
+            continue
         by_name.setdefault(path.name.casefold(), []).append(path)
     clashes: dict[Path, str] = {}
     for group in by_name.values():
@@ -789,17 +804,20 @@ def run(
     max_bytes: int,
     cache: ArticleCache | None = None,
     progress: bool = False,
+    clashes: Mapping[Path, str] | None = None,
 ) -> tuple[list[NormalizedDoc], list[ReportRow]]:
     """Normalize every ``.txt`` file among ``paths``; other files are noted in the report, and so is
     every ``.txt`` entry that cannot be an article (:func:`entry_problem`, names differing only in case).
 
     With a ``cache``, an article whose bytes, rules and code are unchanged is read back, not redone.
+    ``clashes`` (:func:`case_collisions` of the whole folder) is for a caller that passes the folder in
+    parts; by default the names are compared among ``paths``.
     """
     docs: list[NormalizedDoc] = []
     report: list[ReportRow] = []
     ordered = sorted(paths, key=lambda p: p.name)
-    articles = [p for p in ordered if not p.name.startswith(".") and p.suffix.lower() == ".txt"]
-    clashes = _case_collisions(articles)
+    if clashes is None:
+        clashes = case_collisions(ordered)
     for path in tqdm(ordered, desc="normalize", unit="article", disable=not progress):
         if path.name.startswith("."):
             continue
@@ -865,6 +883,55 @@ def write_report(path: Path, rows: Sequence[ReportRow]) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8", newline="\n")
 
 
+@dataclass(frozen=True)
+class NormalizeJob:
+    """The stage's work on a batch of article files, shipped to an engine (:mod:`pipeline.engine`):
+    each worker loads the rule set once, writes the normalized JSON of its articles into ``out`` and
+    returns their report rows."""
+
+    rules: Path
+    max_bytes: int
+    out: Path
+    cache_dir: str  #: '' turns the per-article cache off; else a folder or fsspec URL every worker reaches
+    clashes: Mapping[Path, str]  #: :func:`case_collisions` of the whole folder (a batch sees only its part)
+
+    @property
+    def kind(self) -> str:
+        return "normalize"
+
+    def resource_key(self) -> str:
+        return stage_fingerprint(load_rule_set(self.rules), self.max_bytes)
+
+    def load(self) -> tuple[NormalizeRuleSet, str]:
+        rules = load_rule_set(self.rules)
+        return rules, stage_fingerprint(rules, self.max_bytes)
+
+    def weight(self, item: Path) -> int:
+        return estimated_words(item)
+
+    def name(self, item: Path) -> str:
+        return item.stem
+
+    def __call__(self, loaded: tuple[NormalizeRuleSet, str], items: Sequence[Path]) -> BatchResult[ReportRow]:
+        rules, stage = loaded
+        cache = ArticleCache(self.cache_dir or None, "normalize", stage)
+        docs, report = run(items, rules, self.max_bytes, cache, clashes=self.clashes)
+        for doc in docs:
+            write_json(self.out / f"{doc.doc}.json", doc.to_json())
+        return BatchResult(tuple(report), hits=cache.hits, misses=cache.misses)
+
+
+def report_rows(outcomes: Iterable[Outcome[Path, BatchResult[ReportRow]]], tally: Tally) -> Iterator[ReportRow]:
+    """The report in input order; an article whose task failed even alone is reported ``skipped``."""
+    for outcome in outcomes:
+        if isinstance(outcome, Failed):
+            yield ReportRow(outcome.name, "skipped", f"could not be normalized: {outcome.error}")
+            continue
+        tally.hits += outcome.result.hits
+        tally.misses += outcome.result.misses
+        yield from outcome.result.rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     params = load_params()
     parser = argparse.ArgumentParser(prog="python -m pipeline.normalize", description=__doc__.split("\n\n")[0])
@@ -880,28 +947,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cache",
         default=params.get("cache", {}).get("dir", ".cache"),
-        help="per-article cache folder ('' turns it off)",
+        help="per-article cache folder or fsspec URL ('' turns it off)",
     )
+    add_engine_arguments(parser, params)
     args = parser.parse_args(argv)
 
     try:
-        rules = load_rule_set(args.rules)
+        load_rule_set(args.rules)
+        engine_params = engine_settings(args)
     except RuleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not args.seeds.is_dir():
         print(f"error: seeds folder {args.seeds} does not exist", file=sys.stderr)
         return 2
-    cache = ArticleCache(args.cache or None, "normalize", stage_fingerprint(rules, args.max_bytes))
-    docs, report = run(list(args.seeds.iterdir()), rules, args.max_bytes, cache, progress=sys.stderr.isatty())
-
     args.out.mkdir(parents=True, exist_ok=True)
-    keep = {f"{doc.doc}.json" for doc in docs}
+    paths = sorted(args.seeds.iterdir(), key=lambda p: p.name)
+    job = NormalizeJob(args.rules, args.max_bytes, args.out, args.cache or "", case_collisions(paths))
+    tally = Tally()
+    try:
+        with open_engine(engine_params) as engine:
+            progress = "normalize" if sys.stderr.isatty() else None
+            report = list(report_rows(engine.map(job, paths, progress=progress), tally))
+    except (LoadError, EngineError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    keep = {f"{row.doc}.json" for row in report if row.status == "ok"}
     for stale in args.out.glob("*.json"):
         if stale.name not in keep:
             stale.unlink()
-    for doc in docs:
-        write_json(args.out / f"{doc.doc}.json", doc.to_json())
     args.report.parent.mkdir(parents=True, exist_ok=True)
     write_report(args.report, report)
 
@@ -909,14 +984,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if row.status != "ok":
             print(f"{row.status}: {args.seeds / row.doc}: {row.problem}", file=sys.stderr)
     print(
-        f"normalize: {len(docs)} article(s) written to {args.out} ({cache.hits} unchanged, from the cache), "
-        f"{len(report) - len(docs)} not read (see {args.report})"
+        f"normalize: {len(keep)} article(s) written to {args.out} ({tally.hits} unchanged, from the cache), "
+        f"{len(report) - len(keep)} not read (see {args.report})"
     )
-    if not docs:
+    if not keep:
         print(f"error: no article in {args.seeds} could be read", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # through the importable module: an engine ships pipeline.normalize's job to its workers, which cannot
+    # import a class of __main__
+    from pipeline.normalize import main as stage_main
+
+    sys.exit(stage_main())

@@ -55,15 +55,25 @@ from spacy.tokens import Doc
 from tqdm import tqdm
 
 from pipeline.cache import ArticleCache, fingerprint, module_sources
+from pipeline.engine import (
+    BatchResult,
+    EngineError,
+    LoadError,
+    Tally,
+    engine_settings,
+    estimated_words,
+    open_engine,
+    stream_rows,
+)
 from pipeline.extract import (
     PHASE2,
     ArticleFailure,
+    ExtractJob,
     Extractor,
     add_stage_arguments,
     describe,
     document_key,
     read_documents,
-    stage_fingerprint,
     write_atomically,
 )
 from pipeline.normalize import NormalizedDoc
@@ -79,6 +89,7 @@ __all__ = [
     "REASONS",
     "UNCLAIMED_COLUMNS",
     "Unclaimed",
+    "UnclaimedJob",
     "classify_cheaply",
     "main",
     "number_spans",
@@ -331,6 +342,54 @@ def write_unclaimed(rows: Iterable[Unclaimed], out: io.TextIOBase | io.StringIO)
     return n
 
 
+#: one article for the engine: its normalized document and the raw spans of its mentions
+UnclaimedItem = tuple[Path, tuple[tuple[int, int], ...]]
+
+
+@dataclass(frozen=True)
+class UnclaimedJob:
+    """The stage's work on a batch of normalized documents with their mention spans, shipped to an
+    engine (:mod:`pipeline.engine`); each worker builds the :class:`Extractor` once."""
+
+    seeds: Path
+    rules: Path
+    model: str
+    batch_size: int
+    cache_dir: str  #: '' turns the per-article cache off; else a folder or fsspec URL every worker reaches
+    settings: Mapping[str, Any]  #: the extract.* params (model and batch size included)
+
+    @property
+    def kind(self) -> str:
+        return "unclaimed"
+
+    def _extract(self) -> ExtractJob:
+        return ExtractJob(self.seeds, self.rules, self.model, self.batch_size, self.cache_dir, self.settings)
+
+    def resource_key(self) -> str:
+        return fingerprint(module_sources(["pipeline.unclaimed"]), [self._extract().resource_key()])
+
+    def load(self) -> tuple[Extractor, str]:
+        extractor, extract_stage = self._extract().load()
+        # what extract depends on, plus this module's own code
+        return extractor, fingerprint(module_sources(["pipeline.unclaimed"]), [extract_stage])
+
+    def weight(self, item: UnclaimedItem) -> int:
+        return estimated_words(self.seeds / f"{item[0].stem}.txt")
+
+    def name(self, item: UnclaimedItem) -> str:
+        return item[0].stem
+
+    def __call__(self, loaded: tuple[Extractor, str], items: Sequence[UnclaimedItem]) -> BatchResult[Unclaimed]:
+        extractor, stage = loaded
+        cache = ArticleCache(self.cache_dir or None, "unclaimed", stage)
+        skipped: list[str] = []
+        failures: list[ArticleFailure] = []
+        docs = read_documents([path for path, _ in items], self.seeds, skipped, failures)
+        spans = {path.stem: list(found) for path, found in items}
+        rows = tuple(run(docs, spans, extractor, cache, failures=failures))
+        return BatchResult(rows, tuple((f.doc, f.problem) for f in failures), cache.hits, cache.misses)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     params = load_params()
     paths = params.get("paths", {})
@@ -343,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        extractor = Extractor(args.model, args.rules, args.batch_size)
+        engine_params = engine_settings(args)
     except RuleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -355,30 +414,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {args.mentions} does not exist; run the extract stage first", file=sys.stderr)
         return 1
     mentions = read_mention_spans(args.mentions)
+    items = [(path, tuple(mentions.get(path.stem, ()))) for path in paths_in]
     settings = {**settings, "model": args.model, "batch_size": args.batch_size}
-    # what extract depends on, plus this module's own code
-    stage = fingerprint(module_sources(["pipeline.unclaimed"]), [stage_fingerprint(extractor, args.rules, settings)])
-    cache = ArticleCache(args.cache or None, "unclaimed", stage)
-
-    skipped: list[str] = []
-    failures: list[ArticleFailure] = []
-    docs = read_documents(paths_in, args.seeds, skipped)
-    rows = run(docs, mentions, extractor, cache, progress=sys.stderr.isatty(), total=len(paths_in), failures=failures)
+    job = UnclaimedJob(args.seeds, args.rules, args.model, args.batch_size, args.cache or "", settings)
+    tally = Tally()
     try:
-        n = write_atomically(args.out, lambda fh: write_unclaimed(rows, fh))
+        with open_engine(engine_params) as engine:
+            outcomes = engine.map(job, items, progress="unclaimed" if sys.stderr.isatty() else None)
+            n = write_atomically(args.out, lambda fh: write_unclaimed(stream_rows(outcomes, tally), fh))
+    except (LoadError, EngineError) as exc:  # a broken rule file, a cluster that cannot be reached
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for failure in failures:
-        print(f"error: {failure.doc}: {failure.problem}; skipped", file=sys.stderr)
-        skipped.append(failure.doc)
+    skipped = [doc for doc, _ in tally.failures]
+    for doc, problem in tally.failures:
+        print(f"error: {doc}: {problem}; skipped", file=sys.stderr)
     print(
         f"unclaimed: {n} number(s) without a mention in {len(paths_in) - len(skipped)} article(s) written to "
-        f"{args.out} ({cache.hits} unchanged, from the cache"
+        f"{args.out} ({tally.hits} unchanged, from the cache"
         + (f"; {len(skipped)} skipped: {', '.join(skipped)})" if skipped else ")")
     )
     return 1 if skipped and len(skipped) == len(paths_in) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # through the importable module: an engine ships pipeline.unclaimed's job to its workers, which cannot
+    # import a class of __main__
+    from pipeline.unclaimed import main as stage_main
+
+    sys.exit(stage_main())
