@@ -21,8 +21,10 @@ computed again.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -36,7 +38,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from pipeline.safety.records import validated
 
-__all__ = ["ArticleCache", "fingerprint", "is_url", "module_sources"]
+__all__ = ["ArticleCache", "fingerprint", "imported_modules", "is_url", "module_sources"]
 
 log = logging.getLogger("pipeline.cache")
 
@@ -49,6 +51,33 @@ def module_sources(modules: Iterable[str]) -> list[Path]:
         if module.__file__:
             paths.append(Path(module.__file__))
     return paths
+
+
+def imported_modules(root: str, package: str = "pipeline") -> list[str]:
+    """``root`` and every module of ``package`` it imports, directly or through others, read from the
+    sources (not from ``sys.modules``, which depends on what else the process imported): a change to any of
+    them must invalidate what ``root`` cached. Sorted, so the fingerprint does not depend on discovery order."""
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):  # "pipeline.extract.main": a name, not a module
+            continue
+        if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+            continue
+        seen.add(name)
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                todo.extend(a.name for a in node.names if a.name.split(".")[0] == package)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == package:
+                todo.append(node.module)
+                todo.extend(f"{node.module}.{a.name}" for a in node.names)  # "from pipeline.x import module"
+    return sorted(seen)
 
 
 def fingerprint(files: Iterable[Path], extra: Iterable[str] = ()) -> str:

@@ -54,7 +54,7 @@ from spacy.util import get_package_version, minibatch
 from tqdm import tqdm
 
 from pipeline.attribute import AttributionRules, DocContext, SentenceInput, attribute_document, load_attribution_rules
-from pipeline.cache import ArticleCache, fingerprint, module_sources
+from pipeline.cache import ArticleCache, fingerprint, imported_modules, module_sources
 from pipeline.engine import (
     BatchResult,
     EngineError,
@@ -434,21 +434,9 @@ def read_raw(ndoc: NormalizedDoc, seeds: Path) -> str:
         raise StaleInput(str(exc)) from None
 
 
-#: the modules whose code decides a document's mentions (their sources go into the cache fingerprint)
-EXTRACT_MODULES = (
-    "pipeline.extract",
-    "pipeline.quantities",
-    "pipeline.numbers",
-    "pipeline.sentences",
-    "pipeline.attribute",
-    "pipeline.types",
-    "pipeline.textmap",
-    "pipeline.normalize",
-    "pipeline.ruleio",
-    "pipeline.safety.limits",
-    "pipeline.safety.rawtext",
-    "pipeline.safety.ruleregex",
-)
+#: the modules whose code decides a document's mentions (their sources go into the cache fingerprint):
+#: this module and every module of the package it imports, found in the sources, so none can be forgotten
+EXTRACT_MODULES = tuple(imported_modules("pipeline.extract"))
 
 
 def rules_digest(rules_dir: str | Path) -> str:

@@ -40,7 +40,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from tqdm import tqdm
 
-from pipeline.cache import ArticleCache, fingerprint, module_sources
+from pipeline.cache import ArticleCache, fingerprint, imported_modules, module_sources
 from pipeline.engine import (
     BatchResult,
     EngineError,
@@ -787,11 +787,7 @@ def stage_fingerprint(rules: NormalizeRuleSet, max_bytes: int) -> str:
     """Everything besides the article that a normalized document depends on (for the cache)."""
     code = module_sources(
         [
-            "pipeline.normalize",
-            "pipeline.textmap",
-            "pipeline.ruleio",
-            "pipeline.safety.rawtext",
-            "pipeline.safety.ruleregex",
+            *imported_modules("pipeline.normalize"),
             "dateparser",
         ]
     )

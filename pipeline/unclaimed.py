@@ -54,7 +54,7 @@ from typing import Any
 from spacy.tokens import Doc
 from tqdm import tqdm
 
-from pipeline.cache import ArticleCache, fingerprint, module_sources
+from pipeline.cache import ArticleCache, fingerprint, imported_modules, module_sources
 from pipeline.engine import (
     BatchResult,
     EngineError,
@@ -366,12 +366,12 @@ class UnclaimedJob:
         return ExtractJob(self.seeds, self.rules, self.model, self.batch_size, self.cache_dir, self.settings)
 
     def resource_key(self) -> str:
-        return fingerprint(module_sources(["pipeline.unclaimed"]), [self._extract().resource_key()])
+        return fingerprint(module_sources(imported_modules("pipeline.unclaimed")), [self._extract().resource_key()])
 
     def load(self) -> tuple[Extractor, str]:
         extractor, extract_stage = self._extract().load()
         # what extract depends on, plus this module's own code
-        return extractor, fingerprint(module_sources(["pipeline.unclaimed"]), [extract_stage])
+        return extractor, fingerprint(module_sources(imported_modules("pipeline.unclaimed")), [extract_stage])
 
     def weight(self, item: UnclaimedItem) -> int:
         return estimated_words(self.seeds / f"{item[0].stem}.txt")
